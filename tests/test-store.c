@@ -240,7 +240,7 @@ test_open_creates_file (Fixture       *fixture,
   g_assert_true (g_file_test (fixture->path, G_FILE_TEST_IS_REGULAR));
   g_assert_cmpstr (bc_store_get_path (store), ==, fixture->path);
   g_assert_cmpstr (bc_store_get_schema_name (store), ==, BC_SERVER_SCHEMA_NAME);
-  g_assert_cmpuint (bc_store_get_schema_version (store), ==, 2);
+  g_assert_cmpuint (bc_store_get_schema_version (store), ==, 3);
   g_assert_nonnull (bc_store_get_db (store));
   g_assert_false (bc_store_in_transaction (store));
 }
@@ -256,7 +256,7 @@ test_open_in_memory (void)
   g_assert_no_error (error);
   mode = query_text (store, "PRAGMA journal_mode");
   g_assert_cmpstr (mode, ==, "memory");
-  g_assert_cmpint (query_int (store, "PRAGMA user_version"), ==, 2);
+  g_assert_cmpint (query_int (store, "PRAGMA user_version"), ==, 3);
   g_assert_true (run_write (store, "东宝巡01", 2, FALSE, &error));
   g_assert_no_error (error);
   g_assert_cmpint (last_seq (store), ==, 2);
@@ -287,7 +287,7 @@ test_migrate_from_empty (Fixture       *fixture,
   g_autoptr(BcStore) store = open_server (fixture->path);
   g_autofree char *name = query_text (store, "SELECT value FROM meta WHERE key = 'schema'");
 
-  g_assert_cmpint (query_int (store, "PRAGMA user_version"), ==, 2);
+  g_assert_cmpint (query_int (store, "PRAGMA user_version"), ==, 3);
   g_assert_cmpstr (name, ==, BC_SERVER_SCHEMA_NAME);
   for (guint i = 0; i < G_N_ELEMENTS (tables); i++)
     g_assert_true (has_object (store, "table", tables[i]));
@@ -326,8 +326,8 @@ test_migrate_from_v1 (Fixture       *fixture,
     g_autoptr(BcStore) store = open_server (fixture->path);
     g_autofree char *call_sign = query_text (store, "SELECT call_sign FROM units");
 
-    g_assert_cmpuint (bc_store_get_schema_version (store), ==, 2);
-    g_assert_cmpint (query_int (store, "PRAGMA user_version"), ==, 2);
+    g_assert_cmpuint (bc_store_get_schema_version (store), ==, 3);
+    g_assert_cmpint (query_int (store, "PRAGMA user_version"), ==, 3);
     g_assert_true (has_object (store, "index", "audit_at"));
     g_assert_true (has_object (store, "index", "units_status"));
     /* The data written at version 1 is still there. */
@@ -386,12 +386,12 @@ test_open_too_new (Fixture       *fixture,
   store = bc_store_open (fixture->path, server_schema_v1 (), &error);
   g_assert_error (error, BC_STORE_ERROR, BC_STORE_ERROR_TOO_NEW);
   g_assert_null (store);
-  g_assert_nonnull (strstr (error->message, "version 2"));
+  g_assert_nonnull (strstr (error->message, "version 3"));
   g_clear_error (&error);
 
   /* Refusing did not change the file. */
   store = open_server (fixture->path);
-  g_assert_cmpint (query_int (store, "PRAGMA user_version"), ==, 2);
+  g_assert_cmpint (query_int (store, "PRAGMA user_version"), ==, 3);
 }
 
 static void

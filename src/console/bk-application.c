@@ -7,14 +7,122 @@
 #include <shumate/shumate.h>
 
 #include "bk-application.h"
+#include "bk-resources.h"
 #include "bk-window.h"
 
 struct _BkApplication
 {
   AdwApplication parent_instance;
+
+  BkOptions options;
+  GSettings *settings;
+  SoupSession *session;
 };
 
 G_DEFINE_FINAL_TYPE (BkApplication, bk_application, ADW_TYPE_APPLICATION)
+
+static const GOptionEntry option_entries[] = {
+  { "server", 's', 0, G_OPTION_ARG_STRING, NULL,
+    N_("Connect to the beacon-server at URL instead of the remembered one"), N_("URL") },
+  { "demo", 0, 0, G_OPTION_ARG_NONE, NULL,
+    N_("Run the training demonstration with an embedded server"), NULL },
+  { "wall", 0, 0, G_OPTION_ARG_NONE, NULL,
+    N_("Show the read-only situation display for the video wall"), NULL },
+  /* Numbers are taken as strings: GApplication leaves a numeric option that is 0 out of the
+   * dictionary, so "--monitor 0" could not be told from no option at all. */
+  { "monitor", 0, 0, G_OPTION_ARG_STRING, NULL,
+    N_("Monitor number for the video wall display"), N_("N") },
+  { "scenario", 0, 0, G_OPTION_ARG_FILENAME, NULL,
+    N_("Training scenario file for the demonstration"), N_("FILE") },
+  { "speed", 0, 0, G_OPTION_ARG_STRING, NULL,
+    N_("Simulation speed factor for the demonstration"), N_("N") },
+  { "seed", 0, 0, G_OPTION_ARG_STRING, NULL,
+    N_("Random seed for the demonstration"), N_("N") },
+  { "version", 0, 0, G_OPTION_ARG_NONE, NULL,
+    N_("Print the version and exit"), NULL },
+  { NULL }
+};
+
+static int
+bk_application_handle_local_options (GApplication *application,
+                                     GVariantDict *dict)
+{
+  BkApplication *self = BK_APPLICATION (application);
+  const char *server = NULL;
+  const char *scenario = NULL;
+  const char *text = NULL;
+
+  if (g_variant_dict_contains (dict, "version"))
+    {
+      g_print ("beacon %s\n", PACKAGE_VERSION);
+      return 0;
+    }
+
+  if (g_variant_dict_lookup (dict, "server", "&s", &server))
+    {
+      g_autoptr(GUri) uri = g_uri_parse (server, G_URI_FLAGS_NONE, NULL);
+
+      if (uri == NULL
+          || (g_strcmp0 (g_uri_get_scheme (uri), "http") != 0
+              && g_strcmp0 (g_uri_get_scheme (uri), "https") != 0))
+        {
+          g_printerr (_("Invalid server address “%s”: expected http://HOST:PORT\n"), server);
+          return 2;
+        }
+      g_free (self->options.server_url);
+      self->options.server_url = g_strdup (server);
+    }
+
+  self->options.demo = g_variant_dict_contains (dict, "demo");
+  self->options.wall = g_variant_dict_contains (dict, "wall");
+
+  if (g_variant_dict_lookup (dict, "monitor", "&s", &text))
+    {
+      guint64 monitor;
+
+      if (!g_ascii_string_to_unsigned (text, 10, 0, 63, &monitor, NULL))
+        {
+          g_printerr (_("Invalid monitor number “%s”: expected 0 to 63\n"), text);
+          return 2;
+        }
+      self->options.monitor = (int) monitor;
+    }
+
+  if (g_variant_dict_lookup (dict, "scenario", "^&ay", &scenario))
+    {
+      g_free (self->options.scenario);
+      self->options.scenario = g_strdup (scenario);
+    }
+
+  if (g_variant_dict_lookup (dict, "speed", "&s", &text))
+    {
+      char *end = NULL;
+      double speed = g_ascii_strtod (text, &end);
+
+      if (end == text || *end != '\0' || !(speed > 0.0 && speed <= 1000.0))
+        {
+          g_printerr (_("Invalid speed “%s”: expected a number more than 0 and at most 1000\n"),
+                      text);
+          return 2;
+        }
+      self->options.speed = speed;
+    }
+
+  if (g_variant_dict_lookup (dict, "seed", "&s", &text))
+    {
+      gint64 seed;
+
+      if (!g_ascii_string_to_signed (text, 10, G_MININT64, G_MAXINT64, &seed, NULL))
+        {
+          g_printerr (_("Invalid seed “%s”: expected a whole number\n"), text);
+          return 2;
+        }
+      self->options.seed = seed;
+      self->options.has_seed = TRUE;
+    }
+
+  return -1;
+}
 
 static void
 bk_application_activate (GApplication *application)
@@ -28,26 +136,120 @@ bk_application_activate (GApplication *application)
 }
 
 static void
+quit_activated (GSimpleAction *action,
+                GVariant      *parameter,
+                gpointer       user_data)
+{
+  GApplication *application = G_APPLICATION (user_data);
+  GList *windows = gtk_application_get_windows (GTK_APPLICATION (application));
+
+  /* Closing the windows lets them save their state and sign off cleanly. */
+  for (GList *l = windows; l != NULL; l = l->next)
+    gtk_window_close (l->data);
+  g_application_quit (application);
+}
+
+static const GActionEntry app_actions[] = {
+  { "quit", quit_activated, NULL, NULL, NULL, { 0 } },
+};
+
+static void
 bk_application_startup (GApplication *application)
 {
+  BkApplication *self = BK_APPLICATION (application);
+  static const char *quit_accels[] = { "<Control>q", NULL };
+  static const char *find_accels[] = { "<Control>f", NULL };
+  static const char *preferences_accels[] = { "<Control>comma", NULL };
+
   G_APPLICATION_CLASS (bk_application_parent_class)->startup (application);
 
-  /* The template names ShumateSimpleMap; make sure the type exists before it is parsed. */
-  g_type_ensure (SHUMATE_TYPE_SIMPLE_MAP);
+  /* The resources register themselves from a constructor, but a static library only brings
+   * in object files that something refers to: refer to them. */
+  (void) bk_get_resource ();
+  g_type_ensure (SHUMATE_TYPE_MAP);
+
+  self->settings = g_settings_new (APP_ID);
+  /* One session for the whole process (PLATFORM.md): every BcClient shares it. */
+  self->session = soup_session_new_with_options ("user-agent", "beacon/" PACKAGE_VERSION,
+                                                 NULL);
+
+  g_action_map_add_action_entries (G_ACTION_MAP (self), app_actions,
+                                   G_N_ELEMENTS (app_actions), self);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.quit", quit_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.find", find_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.preferences",
+                                         preferences_accels);
+}
+
+static void
+bk_application_shutdown (GApplication *application)
+{
+  BkApplication *self = BK_APPLICATION (application);
+
+  if (self->session != NULL)
+    soup_session_abort (self->session);
+
+  G_APPLICATION_CLASS (bk_application_parent_class)->shutdown (application);
+}
+
+static void
+bk_application_finalize (GObject *object)
+{
+  BkApplication *self = BK_APPLICATION (object);
+
+  g_clear_object (&self->settings);
+  g_clear_object (&self->session);
+  g_free (self->options.server_url);
+  g_free (self->options.scenario);
+
+  G_OBJECT_CLASS (bk_application_parent_class)->finalize (object);
 }
 
 static void
 bk_application_class_init (BkApplicationClass *klass)
 {
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
 
+  object_class->finalize = bk_application_finalize;
   app_class->activate = bk_application_activate;
   app_class->startup = bk_application_startup;
+  app_class->shutdown = bk_application_shutdown;
+  app_class->handle_local_options = bk_application_handle_local_options;
 }
 
 static void
 bk_application_init (BkApplication *self)
 {
+  self->options.monitor = -1;
+
+  g_application_add_main_option_entries (G_APPLICATION (self), option_entries);
+  g_application_set_option_context_summary (G_APPLICATION (self),
+                                            _("Beacon police command and dispatch console"));
+}
+
+const BkOptions *
+bk_application_get_options (BkApplication *self)
+{
+  g_return_val_if_fail (BK_IS_APPLICATION (self), NULL);
+
+  return &self->options;
+}
+
+GSettings *
+bk_application_get_settings (BkApplication *self)
+{
+  g_return_val_if_fail (BK_IS_APPLICATION (self), NULL);
+
+  return self->settings;
+}
+
+SoupSession *
+bk_application_get_session (BkApplication *self)
+{
+  g_return_val_if_fail (BK_IS_APPLICATION (self), NULL);
+
+  return self->session;
 }
 
 BkApplication *

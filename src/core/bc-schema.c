@@ -187,9 +187,153 @@ static const char migration_2[] =
   "CREATE INDEX audit_at ON audit (at);"
   "CREATE INDEX units_status ON units (status);";
 
+/* Statistics roll-ups (src/server/bs-stats.c, docs/stats.md). The supervisors' wall asks for
+ * counts and response-time percentiles over up to a quarter (and the quarter before it) of a
+ * year with ~300,000 incidents; reading the incidents for that takes too long, so triggers keep
+ * per-day roll-ups in the same transaction as every change to an incident, whatever writes it
+ * (the repo, imports, the simulator, a person with the sqlite3 shell).
+ *
+ * stats_daily has one row per local day (China Standard Time, UTC+8 without DST; `day` counts
+ * days since 1970-01-01 in that time zone), district, type and priority:
+ * - created:   incidents created that day; `hours` splits them by local hour of creation;
+ * - closed, cancelled: incidents whose closed_at / cancelled_at falls on that day;
+ * - dispatch, response: histograms of created→dispatched and created→on_scene durations of the
+ *   incidents created that day, in fixed buckets (bs-stats.c has the table; 5 s wide under a
+ *   minute up to 2 h wide under a day, one overflow bucket) so that percentiles come from the
+ *   roll-ups with a known precision.
+ * `hours`, `dispatch` and `response` are JSON objects {"index": count} without zero entries;
+ * rows whose counts are all zero are deleted.
+ *
+ * The logic is written once, in the INSTEAD OF triggers of two views: an incident contributes
+ * its row to stats_delta with sign +1 when it appears and -1 when it goes (an UPDATE of a
+ * counted column withdraws the old row and adds the new one); stats_delta turns the times into
+ * days, hours and buckets and hands them to stats_contribution, which updates stats_daily.
+ * Bulk writers may instead add their own aggregates to stats_daily (bs-history.c does, with a
+ * test that holds it to these triggers).
+ *
+ * The macros below are part of migration 3's text: never change them (a later migration that
+ * needs other expressions gets its own). */
+#define STATS_LOCAL_DAY(t)  "(((" t ") + 28800000000) / 86400000000)"
+#define STATS_LOCAL_HOUR(t) "(((" t ") + 28800000000) / 3600000000 % 24)"
+/* Seconds (truncated) from created_at to @t, put into bucket 0…93. */
+#define STATS_SECONDS(t) "((NEW." t " - NEW.created_at) / 1000000)"
+#define STATS_BUCKET(t) \
+  "CASE WHEN NEW." t " IS NULL THEN NULL" \
+  "     WHEN " STATS_SECONDS (t) " < 60 THEN max (" STATS_SECONDS (t) ", 0) / 5" \
+  "     WHEN " STATS_SECONDS (t) " < 300 THEN 12 + (" STATS_SECONDS (t) " - 60) / 10" \
+  "     WHEN " STATS_SECONDS (t) " < 900 THEN 36 + (" STATS_SECONDS (t) " - 300) / 30" \
+  "     WHEN " STATS_SECONDS (t) " < 1800 THEN 56 + (" STATS_SECONDS (t) " - 900) / 60" \
+  "     WHEN " STATS_SECONDS (t) " < 3600 THEN 71 + (" STATS_SECONDS (t) " - 1800) / 300" \
+  "     WHEN " STATS_SECONDS (t) " < 14400 THEN 77 + (" STATS_SECONDS (t) " - 3600) / 1800" \
+  "     WHEN " STATS_SECONDS (t) " < 86400 THEN 83 + (" STATS_SECONDS (t) " - 14400) / 7200" \
+  "     ELSE 93 END"
+/* Adds NEW.sign to entry @key of the JSON object in column @col, dropping it when it is 0. */
+#define STATS_JSON_PATH(key) "'$.\"' || " key " || '\"'"
+#define STATS_HIST_ADD(col, key) \
+  "CASE WHEN coalesce (json_extract (" col ", " STATS_JSON_PATH (key) "), 0) + NEW.sign = 0" \
+  "     THEN json_remove (" col ", " STATS_JSON_PATH (key) ")" \
+  "     ELSE json_set (" col ", " STATS_JSON_PATH (key) "," \
+  "                    coalesce (json_extract (" col ", " STATS_JSON_PATH (key) "), 0) + NEW.sign)" \
+  "     END"
+#define STATS_KEY_MATCH \
+  "district = NEW.district AND type = NEW.type AND priority = NEW.priority"
+
+static const char migration_3[] =
+  "CREATE TABLE stats_daily ("
+  "  day       INTEGER NOT NULL,"
+  "  district  TEXT NOT NULL,"
+  "  type      TEXT NOT NULL,"
+  "  priority  INTEGER NOT NULL,"
+  "  created   INTEGER NOT NULL DEFAULT 0,"
+  "  closed    INTEGER NOT NULL DEFAULT 0,"
+  "  cancelled INTEGER NOT NULL DEFAULT 0,"
+  "  hours     TEXT NOT NULL DEFAULT '{}',"
+  "  dispatch  TEXT NOT NULL DEFAULT '{}',"
+  "  response  TEXT NOT NULL DEFAULT '{}',"
+  "  PRIMARY KEY (day, district, type, priority)"
+  ") STRICT, WITHOUT ROWID;"
+
+  /* Views only for their INSTEAD OF triggers; they never return rows. */
+  "CREATE VIEW stats_delta AS"
+  "  SELECT 0 AS sign, created_at, dispatched_at, on_scene_at, closed_at, cancelled_at,"
+  "         district, type, priority"
+  "  FROM incidents WHERE 0;"
+  "CREATE VIEW stats_contribution AS"
+  "  SELECT 0 AS sign, 0 AS day, 0 AS hour, district, type, priority,"
+  "         0 AS dispatch_bucket, 0 AS response_bucket, 0 AS closed_day, 0 AS cancelled_day"
+  "  FROM incidents WHERE 0;"
+
+  "CREATE TRIGGER stats_delta_apply INSTEAD OF INSERT ON stats_delta BEGIN"
+  "  INSERT INTO stats_contribution VALUES ("
+  "    NEW.sign, " STATS_LOCAL_DAY ("NEW.created_at") ", " STATS_LOCAL_HOUR ("NEW.created_at") ","
+  "    NEW.district, NEW.type, NEW.priority,"
+  "    " STATS_BUCKET ("dispatched_at") ", " STATS_BUCKET ("on_scene_at") ","
+  "    " STATS_LOCAL_DAY ("NEW.closed_at") ", " STATS_LOCAL_DAY ("NEW.cancelled_at") ");"
+  "END;"
+
+  "CREATE TRIGGER stats_contribution_apply INSTEAD OF INSERT ON stats_contribution BEGIN"
+  "  INSERT OR IGNORE INTO stats_daily (day, district, type, priority)"
+  "    VALUES (NEW.day, NEW.district, NEW.type, NEW.priority);"
+  "  UPDATE stats_daily SET"
+  "    created = created + NEW.sign,"
+  "    hours = " STATS_HIST_ADD ("hours", "NEW.hour") ","
+  "    dispatch = CASE WHEN NEW.dispatch_bucket IS NULL THEN dispatch"
+  "               ELSE " STATS_HIST_ADD ("dispatch", "NEW.dispatch_bucket") " END,"
+  "    response = CASE WHEN NEW.response_bucket IS NULL THEN response"
+  "               ELSE " STATS_HIST_ADD ("response", "NEW.response_bucket") " END"
+  "  WHERE day = NEW.day AND " STATS_KEY_MATCH ";"
+  "  INSERT OR IGNORE INTO stats_daily (day, district, type, priority)"
+  "    SELECT NEW.closed_day, NEW.district, NEW.type, NEW.priority"
+  "    WHERE NEW.closed_day IS NOT NULL;"
+  "  UPDATE stats_daily SET closed = closed + NEW.sign"
+  "  WHERE NEW.closed_day IS NOT NULL AND day = NEW.closed_day AND " STATS_KEY_MATCH ";"
+  "  INSERT OR IGNORE INTO stats_daily (day, district, type, priority)"
+  "    SELECT NEW.cancelled_day, NEW.district, NEW.type, NEW.priority"
+  "    WHERE NEW.cancelled_day IS NOT NULL;"
+  "  UPDATE stats_daily SET cancelled = cancelled + NEW.sign"
+  "  WHERE NEW.cancelled_day IS NOT NULL AND day = NEW.cancelled_day AND " STATS_KEY_MATCH ";"
+  "  DELETE FROM stats_daily"
+  "  WHERE NEW.sign < 0 AND day IN (NEW.day, NEW.closed_day, NEW.cancelled_day)"
+  "    AND " STATS_KEY_MATCH " AND created = 0 AND closed = 0 AND cancelled = 0;"
+  "END;"
+
+  "CREATE TRIGGER incidents_stats_insert AFTER INSERT ON incidents BEGIN"
+  "  INSERT INTO stats_delta VALUES ("
+  "    1, NEW.created_at, NEW.dispatched_at, NEW.on_scene_at, NEW.closed_at, NEW.cancelled_at,"
+  "    NEW.district, NEW.type, NEW.priority);"
+  "END;"
+  /* The repo writes every column on every update; only changes that move a count matter. */
+  "CREATE TRIGGER incidents_stats_update"
+  "  AFTER UPDATE OF created_at, dispatched_at, on_scene_at, closed_at, cancelled_at, district,"
+  "                  type, priority ON incidents"
+  "  WHEN OLD.created_at IS NOT NEW.created_at OR OLD.dispatched_at IS NOT NEW.dispatched_at"
+  "    OR OLD.on_scene_at IS NOT NEW.on_scene_at OR OLD.closed_at IS NOT NEW.closed_at"
+  "    OR OLD.cancelled_at IS NOT NEW.cancelled_at OR OLD.district IS NOT NEW.district"
+  "    OR OLD.type IS NOT NEW.type OR OLD.priority IS NOT NEW.priority"
+  " BEGIN"
+  "  INSERT INTO stats_delta VALUES ("
+  "    -1, OLD.created_at, OLD.dispatched_at, OLD.on_scene_at, OLD.closed_at, OLD.cancelled_at,"
+  "    OLD.district, OLD.type, OLD.priority);"
+  "  INSERT INTO stats_delta VALUES ("
+  "    1, NEW.created_at, NEW.dispatched_at, NEW.on_scene_at, NEW.closed_at, NEW.cancelled_at,"
+  "    NEW.district, NEW.type, NEW.priority);"
+  "END;"
+  "CREATE TRIGGER incidents_stats_delete AFTER DELETE ON incidents BEGIN"
+  "  INSERT INTO stats_delta VALUES ("
+  "    -1, OLD.created_at, OLD.dispatched_at, OLD.on_scene_at, OLD.closed_at, OLD.cancelled_at,"
+  "    OLD.district, OLD.type, OLD.priority);"
+  "END;"
+
+  /* Backfill: the incidents written at version 2, through the same triggers. */
+  "INSERT INTO stats_delta"
+  "  SELECT 1, created_at, dispatched_at, on_scene_at, closed_at, cancelled_at, district, type,"
+  "         priority"
+  "  FROM incidents;";
+
 static const char *const server_migrations[] = {
   migration_1,
   migration_2,
+  migration_3,
 };
 
 static const BcStoreSchema server_schema = {

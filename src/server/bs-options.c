@@ -5,42 +5,30 @@
 
 #include <glib/gi18n.h>
 #include <locale.h>
+#include <string.h>
 
-#include "bc-version.h"
+#include "bs-cli.h"
+#include "bs-history.h"
 #include "bs-options.h"
 
-/* Parses the command line and runs the server or one of its sub-commands. */
+/* Runs the server, or the sub-command named by the first argument (see bs-cli.h). */
 int
 bs_main (int    argc,
          char **argv)
 {
-  g_autoptr(GOptionContext) context = NULL;
-  g_autoptr(GError) error = NULL;
-  gboolean show_version = FALSE;
-  GOptionEntry entries[] = {
-    { "version", 0, 0, G_OPTION_ARG_NONE, &show_version, N_("Print the version and exit"), NULL },
-    { NULL }
-  };
-
   setlocale (LC_ALL, "");
   bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 
-  context = g_option_context_new (_("— Beacon dispatch server"));
-  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
-  if (!g_option_context_parse (context, &argc, &argv, &error))
-    {
-      g_printerr ("%s\n", error->message);
-      return 2;
-    }
+  if (argc >= 2 && strcmp (argv[1], "init") == 0)
+    return bs_cli_init (argc - 1, argv + 1);
+  if (argc >= 2 && strcmp (argv[1], "user") == 0)
+    return bs_cli_user (argc - 1, argv + 1);
+  if (argc >= 2 && strcmp (argv[1], "import") == 0)
+    return bs_cli_import (argc - 1, argv + 1);
+  if (argc >= 2 && strcmp (argv[1], "seed-history") == 0)
+    return bs_history_cli (argc - 1, argv + 1);
 
-  if (show_version)
-    {
-      g_print ("beacon-server %s\n", bc_version_string ());
-      return 0;
-    }
-
-  g_printerr ("%s\n", _("The server is not built yet."));
-  return 1;
+  return bs_cli_serve (argc, argv);
 }
