@@ -169,12 +169,9 @@ test_not_implemented (Api           *api,
                       gconstpointer  data)
 {
   g_autofree char *trainer = fixture_user_token (&api->f, "trainer1", BC_ROLE_TRAINER, NULL);
-  g_autoptr(TestReply) stats = fixture_http (&api->f, "GET", "/api/v1/stats/summary?period=day",
-                                             api->supervisor, NULL, NULL);
   g_autoptr(TestReply) sim = fixture_http (&api->f, "POST", "/api/v1/sim/control", trainer,
                                            "{\"action\":\"play\"}", NULL);
 
-  assert_reply (stats, 501, "not_implemented");
   assert_reply (sim, 501, "not_implemented");
 }
 

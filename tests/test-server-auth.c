@@ -143,7 +143,7 @@ static const Cell matrix[] = {
     FALSE,
     { 200, 200, 200, 403, 403 } },
   { "GET", "/api/v1/stats/summary", "/api/v1/stats/summary?period=day", NULL, NULL, FALSE,
-    { 501, 501, 501, 403, 403 } },
+    { 200, 200, 200, 200, 403 } },
   { "GET", "/api/v1/audit", "/api/v1/audit", NULL, NULL, FALSE,
     { 403, 200, 403, 200, 403 } },
   { "POST", "/api/v1/sim/control", "/api/v1/sim/control", "{\"action\":\"pause\"}", NULL, FALSE,

@@ -1786,15 +1786,15 @@ unit_status_label (BkUnitStatus status)
   switch (status)
     {
     case BK_UNIT_STATUS_AVAILABLE:
-      return _("Available");
+      return C_("unit status", "Available");
     case BK_UNIT_STATUS_DISPATCHED:
-      return _("Dispatched");
+      return C_("unit status", "Dispatched");
     case BK_UNIT_STATUS_EN_ROUTE:
-      return _("En route");
+      return C_("unit status", "En route");
     case BK_UNIT_STATUS_ON_SCENE:
-      return _("On scene");
+      return C_("unit status", "On scene");
     case BK_UNIT_STATUS_OFF_DUTY:
-      return _("Off duty");
+      return C_("unit status", "Off duty");
     default:
       return "";
     }
@@ -1806,17 +1806,17 @@ incident_status_label (BkIncidentStatus status)
   switch (status)
     {
     case BK_INCIDENT_STATUS_NEW:
-      return _("New");
+      return C_("incident status", "New");
     case BK_INCIDENT_STATUS_DISPATCHED:
-      return _("Dispatched");
+      return C_("incident status", "Dispatched");
     case BK_INCIDENT_STATUS_EN_ROUTE:
-      return _("En route");
+      return C_("incident status", "En route");
     case BK_INCIDENT_STATUS_ON_SCENE:
-      return _("On scene");
+      return C_("incident status", "On scene");
     case BK_INCIDENT_STATUS_CLOSED:
-      return _("Closed");
+      return C_("incident status", "Closed");
     case BK_INCIDENT_STATUS_CANCELLED:
-      return _("Cancelled");
+      return C_("incident status", "Cancelled");
     default:
       return "";
     }
@@ -1828,11 +1828,11 @@ camera_kind_label (BkCameraKind kind)
   switch (kind)
     {
     case BK_CAMERA_KIND_DOME:
-      return _("Dome camera");
+      return C_("camera kind", "Dome camera");
     case BK_CAMERA_KIND_BULLET:
-      return _("Bullet camera");
+      return C_("camera kind", "Bullet camera");
     case BK_CAMERA_KIND_CHECKPOINT:
-      return _("Checkpoint camera");
+      return C_("camera kind", "Checkpoint");
     default:
       return "";
     }

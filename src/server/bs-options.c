@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "bs-cli.h"
+#include "bs-demo.h"
 #include "bs-history.h"
 #include "bs-options.h"
 
@@ -20,6 +21,11 @@ bs_main (int    argc,
   bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
+
+  /* --demo FILE may come anywhere among the serve options. */
+  for (int i = 1; i < argc; i++)
+    if (strcmp (argv[i], "--demo") == 0 || g_str_has_prefix (argv[i], "--demo="))
+      return bs_demo_main (argc, argv);
 
   if (argc >= 2 && strcmp (argv[1], "init") == 0)
     return bs_cli_init (argc - 1, argv + 1);

@@ -674,16 +674,16 @@ footer (Pen      *pen,
 
 /* The incident table's columns: x offset and width. */
 static const struct { double x, w; } cols[] = {
-  { 0, 78 },    /* number */
-  { 78, 44 },   /* type */
-  { 122, 18 },  /* priority */
-  { 140, 50 },  /* created */
-  { 190, 44 },  /* dispatch */
-  { 234, 30 },  /* verdict */
-  { 264, 44 },  /* arrival */
-  { 308, 30 },  /* verdict */
-  { 338, 44 },  /* closed */
-  { 382, 133 }, /* address */
+  { 0, 74 },    /* number */
+  { 74, 52 },   /* type */
+  { 126, 14 },  /* priority */
+  { 140, 46 },  /* created */
+  { 186, 36 },  /* dispatch */
+  { 222, 40 },  /* verdict */
+  { 262, 36 },  /* arrival */
+  { 298, 40 },  /* verdict */
+  { 338, 40 },  /* closed */
+  { 378, 137 }, /* address */
 };
 
 static void

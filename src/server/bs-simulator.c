@@ -84,6 +84,7 @@ typedef struct
   double            lat;
   double            lon;
   guint             node;
+  guint             dispatch_attempts;  /* auto-dispatch: each try has its own key */
 } SimIncident;
 
 typedef enum
@@ -102,7 +103,6 @@ typedef struct
   gint64      unit;
   gint64      incident;
   gboolean    accept;
-  guint       attempt;
 } Action;
 
 struct _BsSimulator
@@ -780,14 +780,12 @@ on_order_created (BsSimulator *self,
 
 static void
 schedule_auto_dispatch (BsSimulator *self,
-                        gint64       incident,
-                        guint        attempt)
+                        gint64       incident)
 {
   const BsRange *range = &self->scenario->behaviour.auto_dispatch_delay_s;
 
   schedule (self, seconds_to_ms (range_draw (self->rng_behaviour, range)),
-            (Action) { .kind = ACTION_AUTO_DISPATCH, .incident = incident,
-                       .attempt = attempt });
+            (Action) { .kind = ACTION_AUTO_DISPATCH, .incident = incident });
 }
 
 static void
@@ -820,7 +818,7 @@ on_incident (BsSimulator *self,
 
   if (self->auto_dispatch && si->status == BC_INCIDENT_STATUS_NEW &&
       (created || before != BC_INCIDENT_STATUS_NEW))
-    schedule_auto_dispatch (self, id, 0);
+    schedule_auto_dispatch (self, id);
 
   /* A dispatcher moved the incident: the units on their way follow. */
   if (!created && moved)
@@ -1007,6 +1005,7 @@ do_auto_dispatch (BsSimulator  *self,
   g_autoptr(BcOrder) order = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *key = NULL;
+  SimIncident *si;
   gint64 ids[2];
   guint n;
 
@@ -1021,15 +1020,17 @@ do_auto_dispatch (BsSimulator  *self,
   if (recs == NULL || recs->len == 0)
     {
       schedule (self, AUTO_DISPATCH_RETRY_MS,
-                (Action) { .kind = ACTION_AUTO_DISPATCH, .incident = a->incident,
-                           .attempt = a->attempt + 1 });
+                (Action) { .kind = ACTION_AUTO_DISPATCH, .incident = a->incident });
       return;
     }
 
   n = MIN (recs->len, G_N_ELEMENTS (ids));
   for (guint i = 0; i < n; i++)
     ids[i] = bc_unit_get_id (g_array_index (recs, BsRecommendation, i).unit);
-  key = g_strdup_printf ("sim-%u-%" G_GINT64_FORMAT "-%u", self->run, a->incident, a->attempt);
+  /* A new key for every order: after a refusal the incident is dispatched again. */
+  si = incident_for (self, a->incident);
+  key = g_strdup_printf ("sim-%u-%" G_GINT64_FORMAT "-%u", self->run, a->incident,
+                         si != NULL ? si->dispatch_attempts++ : 0);
   order = bs_repo_dispatch (self->repo, a->incident, ids, n, "训练：模拟器自动派警", key, key,
                             &self->actor, NULL, &error);
   if (order == NULL)
@@ -1037,8 +1038,7 @@ do_auto_dispatch (BsSimulator  *self,
       g_debug ("Simulator: auto-dispatch of incident %" G_GINT64_FORMAT " failed: %s",
                a->incident, error->message);
       schedule (self, AUTO_DISPATCH_RETRY_MS,
-                (Action) { .kind = ACTION_AUTO_DISPATCH, .incident = a->incident,
-                           .attempt = a->attempt + 1 });
+                (Action) { .kind = ACTION_AUTO_DISPATCH, .incident = a->incident });
     }
 }
 
@@ -1741,7 +1741,7 @@ bs_simulator_set_auto_dispatch (BsSimulator *self,
         BcIncident *incident = g_ptr_array_index (open, open->len - 1 - i);
 
         if (bc_incident_get_status (incident) == BC_INCIDENT_STATUS_NEW)
-          schedule_auto_dispatch (self, bc_incident_get_id (incident), 0);
+          schedule_auto_dispatch (self, bc_incident_get_id (incident));
       }
   }
 }
