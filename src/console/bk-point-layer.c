@@ -2028,6 +2028,7 @@ bk_point_layer_set_cameras (BkPointLayer        *self,
                      in->id != NULL ? in->id : "(no id)");
           continue;
         }
+      /* Ids are unique; a repeated one is a feed error, and the first position is kept. */
       if (g_hash_table_contains (self->camera_ids, in->id))
         continue;
 

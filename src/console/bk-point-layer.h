@@ -71,7 +71,10 @@ G_DECLARE_FINAL_TYPE (BkPointLayer, bk_point_layer, BK, POINT_LAYER, ShumateLaye
 /* One layer that draws every camera, incident and unit in its snapshot, with its own
  * clustering and hit-testing (a widget per marker does not scale to tens of thousands).
  * Positions are projected once when they are set; a change to one object redraws the layer
- * without touching the others. */
+ * without touching the others. Draw order, bottom to top: cameras (or their clusters), the
+ * selection halo, lines from dispatched and en-route units to their incident, incidents,
+ * units. Units are drawn as dots and incidents smaller below zoom 13; call signs show from
+ * zoom 15. */
 BkPointLayer *bk_point_layer_new                  (ShumateViewport     *viewport);
 
 void          bk_point_layer_set_cameras          (BkPointLayer        *self,
@@ -141,7 +144,8 @@ gboolean      bk_point_layer_get_show_units       (BkPointLayer        *self);
 void          bk_point_layer_set_show_units       (BkPointLayer        *self,
                                                    gboolean             show);
 
-/* Below this zoom level cameras are grouped into cluster bubbles. */
+/* Below this zoom level (default 15) cameras are grouped into cluster bubbles; at any zoom
+ * they are also grouped when more than 3,000 are in view. */
 int           bk_point_layer_get_cluster_zoom     (BkPointLayer        *self);
 void          bk_point_layer_set_cluster_zoom     (BkPointLayer        *self,
                                                    int                  zoom);

@@ -1147,12 +1147,6 @@ place_areas (Placer      *placer,
     }
 }
 
-typedef struct
-{
-  guint edge;
-  guint node;  /* the node at the far end when walking */
-} Step;
-
 /* Follows a road of one name from @edge through @node while it runs straight on. */
 static void
 extend_run (BasemapData *data,
@@ -1166,7 +1160,6 @@ extend_run (BasemapData *data,
   for (;;)
     {
       GArray *at = g_hash_table_lookup (by_node, GUINT_TO_POINTER (node + 1));
-      const Edge *cur = &g_array_index (data->edges, Edge, edge);
       guint next = G_MAXUINT, next_node;
       Pt a, b;
       double angle, turn;
@@ -1185,7 +1178,6 @@ extend_run (BasemapData *data,
         a = g_array_index (data->nodes, Pt, node);
         b = g_array_index (data->nodes, Pt, next_node);
       }
-      (void) cur;
       angle = atan2 (b.y - a.y, b.x - a.x);
       turn = fabs (remainder (angle - start_angle, 2 * G_PI));
       if (turn > MAX_RUN_TURN)
