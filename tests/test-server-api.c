@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "bs-request.h"
 #include "server-fixture.h"
 
 /* Around 象山大道, Jingmen. */
@@ -1201,6 +1202,85 @@ test_tls (void)
   server_fixture_teardown (&f, NULL);
 }
 
+/* ---- Configuration ----------------------------------------------------------------------- */
+
+static void
+test_config (void)
+{
+  g_autoptr(BsConfig) config = bs_config_new ();
+  g_autoptr(GKeyFile) good = g_key_file_new ();
+  g_autoptr(GKeyFile) bad_number = g_key_file_new ();
+  g_autoptr(GKeyFile) half_tls = g_key_file_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *host = NULL;
+  guint16 port = 0;
+
+  /* Defaults are those of docs/operations.md. */
+  g_assert_cmpstr (config->listen, ==, "127.0.0.1:8080");
+  g_assert_cmpuint (config->body_max, ==, 1024 * 1024);
+  g_assert_cmpuint (config->token_lifetime_s, ==, 12 * 3600);
+  g_assert_false (config->token_sliding);
+  g_assert_cmpuint (config->login_max_failures, ==, 5);
+  g_assert_cmpuint (config->login_window_s, ==, 300);
+  g_assert_cmpuint (config->slow_max_pending, ==, 50000);
+  g_assert_cmpuint (config->slow_ack_timeout_s, ==, 60);
+  g_assert_cmpuint (config->heartbeat_s, ==, 10);
+
+  g_assert_true (g_key_file_load_from_data (good,
+                                            "[server]\nlisten=[::1]:9000\nbody-max=2048\n"
+                                            "[auth]\ntoken-lifetime=60\ntoken-sliding=true\n"
+                                            "[events]\nslow-max-pending=10\n",
+                                            -1, G_KEY_FILE_NONE, NULL));
+  g_assert_true (bs_config_load_key_file (config, good, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (config->listen, ==, "[::1]:9000");
+  g_assert_cmpuint (config->body_max, ==, 2048);
+  g_assert_cmpuint (config->token_lifetime_s, ==, 60);
+  g_assert_true (config->token_sliding);
+  g_assert_cmpuint (config->slow_max_pending, ==, 10);
+
+  g_assert_true (g_key_file_load_from_data (bad_number,
+                                            "[auth]\ntoken-lifetime=3600 # an hour\n", -1,
+                                            G_KEY_FILE_NONE, NULL));
+  g_assert_false (bs_config_load_key_file (config, bad_number, &error));
+  g_assert_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE);
+  g_clear_error (&error);
+
+  g_assert_true (g_key_file_load_from_data (half_tls, "[server]\ntls-cert=/x.pem\n", -1,
+                                            G_KEY_FILE_NONE, NULL));
+  g_assert_false (bs_config_load_key_file (config, half_tls, &error));
+  g_clear_error (&error);
+
+  g_assert_true (bs_config_parse_listen ("0.0.0.0:0", &host, &port, NULL));
+  g_assert_cmpstr (host, ==, "0.0.0.0");
+  g_assert_cmpuint (port, ==, 0);
+  g_assert_false (bs_config_parse_listen ("localhost:80", NULL, NULL, NULL));
+  g_assert_false (bs_config_parse_listen ("127.0.0.1", NULL, NULL, NULL));
+  g_assert_false (bs_config_parse_listen ("127.0.0.1:70000", NULL, NULL, NULL));
+  g_assert_false (bs_config_parse_listen ("::1:80", NULL, NULL, NULL));
+}
+
+static void
+test_masking_rules (void)
+{
+  g_autofree char *name = bs_mask_name ("张先生");
+  g_autofree char *single = bs_mask_name ("李");
+  g_autofree char *phone = bs_mask_phone ("13800000000");
+  g_autofree char *landline = bs_mask_phone ("0724-2345678");
+  g_autofree char *short_number = bs_mask_phone ("110");
+
+  g_assert_cmpstr (name, ==, "张**");
+  g_assert_cmpstr (single, ==, "李**");
+  g_assert_cmpstr (phone, ==, "138****0000");
+  g_assert_cmpstr (landline, ==, "072****5678");
+  g_assert_cmpstr (short_number, ==, "****");
+  g_assert_true (bs_role_sees_personal_data (BC_ROLE_DISPATCHER));
+  g_assert_true (bs_role_sees_personal_data (BC_ROLE_TRAINER));
+  g_assert_false (bs_role_sees_personal_data (BC_ROLE_SUPERVISOR));
+  g_assert_false (bs_role_sees_personal_data (BC_ROLE_ADMIN));
+  g_assert_false (bs_role_sees_personal_data (BC_ROLE_UNIT));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1234,6 +1314,8 @@ main (int    argc,
   ADD ("/server/api/bad-input/body-too-large", test_body_too_large);
   ADD ("/server/api/bad-input/body-too-large-chunked", test_body_too_large_chunked);
   g_test_add_func ("/server/api/tls", test_tls);
+  g_test_add_func ("/server/config/parse", test_config);
+  g_test_add_func ("/server/masking/rules", test_masking_rules);
 
 #undef ADD
 

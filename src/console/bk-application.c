@@ -7,6 +7,7 @@
 #include <shumate/shumate.h>
 
 #include "bk-application.h"
+#include "bk-demo.h"
 #include "bk-resources.h"
 #include "bk-window.h"
 
@@ -17,6 +18,7 @@ struct _BkApplication
   BkOptions options;
   GSettings *settings;
   SoupSession *session;
+  BkDemo *demo;
 };
 
 G_DEFINE_FINAL_TYPE (BkApplication, bk_application, ADW_TYPE_APPLICATION)
@@ -121,6 +123,14 @@ bk_application_handle_local_options (GApplication *application,
       self->options.has_seed = TRUE;
     }
 
+  /* The server's database and scenario load in their thread while GTK starts up. */
+  if (self->options.demo)
+    {
+      self->demo = bk_demo_new (self->options.scenario, self->options.speed,
+                                self->options.has_seed ? (guint64) self->options.seed : 1);
+      bk_demo_start (self->demo);
+    }
+
   return -1;
 }
 
@@ -129,8 +139,14 @@ bk_application_activate (GApplication *application)
 {
   GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (application));
 
+  BkApplication *self = BK_APPLICATION (application);
+
   if (window == NULL)
-    window = GTK_WINDOW (bk_window_new (BK_APPLICATION (application)));
+    {
+      window = GTK_WINDOW (bk_window_new (self));
+      if (self->demo != NULL)
+        bk_demo_open_window (self->demo, GTK_WIDGET (window));
+    }
 
   gtk_window_present (window);
 }
@@ -188,6 +204,9 @@ bk_application_shutdown (GApplication *application)
 
   if (self->session != NULL)
     soup_session_abort (self->session);
+  /* The embedded server stops with the console, after the windows have signed off. */
+  if (self->demo != NULL)
+    bk_demo_stop (self->demo);
 
   G_APPLICATION_CLASS (bk_application_parent_class)->shutdown (application);
 }
@@ -199,6 +218,7 @@ bk_application_finalize (GObject *object)
 
   g_clear_object (&self->settings);
   g_clear_object (&self->session);
+  g_clear_object (&self->demo);
   g_free (self->options.server_url);
   g_free (self->options.scenario);
 
@@ -242,6 +262,14 @@ bk_application_get_settings (BkApplication *self)
   g_return_val_if_fail (BK_IS_APPLICATION (self), NULL);
 
   return self->settings;
+}
+
+GObject *
+bk_application_get_demo (BkApplication *self)
+{
+  g_return_val_if_fail (BK_IS_APPLICATION (self), NULL);
+
+  return (GObject *) self->demo;
 }
 
 SoupSession *

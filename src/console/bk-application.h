@@ -31,5 +31,7 @@ const BkOptions *bk_application_get_options  (BkApplication *self);
 GSettings       *bk_application_get_settings (BkApplication *self);
 /* The process's one SoupSession. */
 SoupSession     *bk_application_get_session  (BkApplication *self);
+/* The embedded training server of --demo (a BkDemo, bk-demo.h), else NULL. */
+GObject         *bk_application_get_demo     (BkApplication *self);
 
 G_END_DECLS

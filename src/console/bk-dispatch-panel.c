@@ -132,30 +132,16 @@ show_message (BkDispatchPanel *self,
   gtk_revealer_set_reveal_child (self->message_revealer, TRUE);
 }
 
-/* A translated sentence for a failed command; the server's own words (which name the unit
- * or the incident, in English) follow it. */
+/* The panel says more than the general sentence when a unit was taken meanwhile: that it
+ * looked again. */
 static char *
 describe_error (const GError *error)
 {
-  const char *code = bc_client_error_get_code (error);
-
-  if (g_error_matches (error, BC_CLIENT_ERROR, BC_CLIENT_ERROR_QUEUED))
-    return g_strdup (_("The server cannot be reached. The command waits in this console’s "
-                       "outbox (pending) and is sent by itself when the server is back."));
-  if (g_strcmp0 (code, "unit_unavailable") == 0)
+  if (g_strcmp0 (bc_client_error_get_code (error), "unit_unavailable") == 0)
     return g_strdup_printf (_("Not sent: a unit is no longer available (%s). The "
                               "recommendations have been refreshed."), error->message);
-  if (g_strcmp0 (code, "stale_version") == 0)
-    return g_strdup_printf (_("Someone changed the incident meanwhile; check it and try again "
-                              "(%s)."), error->message);
-  if (g_strcmp0 (code, "invalid_transition") == 0)
-    return g_strdup_printf (_("Not possible in the current state (%s)."), error->message);
-  if (g_error_matches (error, BC_CLIENT_ERROR, BC_CLIENT_ERROR_FORBIDDEN))
-    return g_strdup (_("Your role may not do this."));
-  if (g_error_matches (error, BC_CLIENT_ERROR, BC_CLIENT_ERROR_NETWORK))
-    return g_strdup_printf (_("The server cannot be reached (%s)."), error->message);
 
-  return g_strdup_printf (_("The server refused: %s"), error->message);
+  return bk_format_client_error (error);
 }
 
 /* ---- header ------------------------------------------------------------------------------- */
@@ -915,6 +901,18 @@ client_event_cb (BkDispatchPanel *self,
       if (order != NULL)
         upsert_order (self, order);
     }
+  else if (g_str_equal (event->type, BC_EVENT_INCIDENT_UPDATED) && event->data != NULL
+           && self->incident != NULL)
+    {
+      /* A closed incident leaves the live state without a last update of its object (open
+       * ones are the live state's to update: it compares versions to see what changed). */
+      g_autoptr(BcIncident) incident = bc_incident_from_json (event->data, NULL);
+
+      if (incident != NULL && !bc_incident_is_open (incident)
+          && bc_incident_get_id (incident) == incident_id (self)
+          && bc_incident_get_version (incident) > bc_incident_get_version (self->incident))
+        bc_incident_update_from (self->incident, incident);
+    }
 }
 
 static void
@@ -1666,6 +1664,13 @@ bk_dispatch_panel_dispose (GObject *object)
     g_hash_table_remove_all (self->lines);
 
   gtk_widget_dispose_template (GTK_WIDGET (self), BK_TYPE_DISPATCH_PANEL);
+  /* The template's top box has no id of its own, so it is not cleared with the bound ones. */
+  {
+    GtkWidget *child;
+
+    while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
+      gtk_widget_unparent (child);
+  }
 
   G_OBJECT_CLASS (bk_dispatch_panel_parent_class)->dispose (object);
 }

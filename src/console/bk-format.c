@@ -7,6 +7,8 @@
 
 #include <glib/gi18n.h>
 
+#include "bc-client.h"
+
 char *
 bk_format_timer (gint64 usec)
 {
@@ -57,4 +59,30 @@ bk_format_clock (gint64 usec)
     return g_date_time_format (dt, "%H:%M:%S");
 
   return g_date_time_format (dt, "%m-%d %H:%M:%S");
+}
+
+char *
+bk_format_client_error (const GError *error)
+{
+  const char *code;
+
+  g_return_val_if_fail (error != NULL, NULL);
+
+  code = bc_client_error_get_code (error);
+  if (g_error_matches (error, BC_CLIENT_ERROR, BC_CLIENT_ERROR_QUEUED))
+    return g_strdup (_("The server cannot be reached. The command waits in this console’s "
+                       "outbox (pending) and is sent by itself when the server is back."));
+  if (g_strcmp0 (code, "unit_unavailable") == 0)
+    return g_strdup_printf (_("Not sent: a unit is no longer available (%s)."), error->message);
+  if (g_strcmp0 (code, "stale_version") == 0)
+    return g_strdup_printf (_("Someone changed it meanwhile; check it and try again (%s)."),
+                            error->message);
+  if (g_strcmp0 (code, "invalid_transition") == 0)
+    return g_strdup_printf (_("Not possible in the current state (%s)."), error->message);
+  if (g_error_matches (error, BC_CLIENT_ERROR, BC_CLIENT_ERROR_FORBIDDEN))
+    return g_strdup (_("Your role may not do this."));
+  if (g_error_matches (error, BC_CLIENT_ERROR, BC_CLIENT_ERROR_NETWORK))
+    return g_strdup_printf (_("The server cannot be reached (%s)."), error->message);
+
+  return g_strdup_printf (_("The server refused: %s"), error->message);
 }

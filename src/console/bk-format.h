@@ -16,4 +16,8 @@ char *bk_format_distance (double metres);
 /* Local wall-clock time of a UTC instant: "14:03:22"; with the date when not today. */
 char *bk_format_clock    (gint64 usec);
 
+/* Why a command failed, in a translated sentence; the server's own message (which names the
+ * unit or the incident, in English) is quoted in it. */
+char *bk_format_client_error (const GError *error);
+
 G_END_DECLS

@@ -682,11 +682,27 @@ add_closed (BkIncidentQueue *self,
     g_list_store_remove (self->closed, n - 1);
 }
 
+/* The row state of the cells on screen that show @incident, at once. */
+static void
+refresh_row_state (BkIncidentQueue *self,
+                   BcIncident      *incident)
+{
+  GHashTableIter iter;
+  gpointer key;
+
+  g_hash_table_iter_init (&iter, self->cells);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    if (g_object_get_qdata (key, cell_incident_quark) == incident)
+      update_row_classes (self, key, incident);
+}
+
 static void
 alert (BkIncidentQueue *self,
        BcIncident      *incident)
 {
   set_add (self->fresh, bc_incident_get_id (incident));
+  /* Its row may be on screen already: the list binds rows while the live list changes. */
+  refresh_row_state (self, incident);
   self->n_alerts++;
   /* A sound needs a media backend the console cannot count on; the bell always works. */
   gtk_widget_error_bell (GTK_WIDGET (self));
@@ -903,17 +919,9 @@ selection_changed_cb (BkIncidentQueue *self)
     return;
 
   self->selected_id = id;
+  /* Seen: the row loses its highlight at once, not at the next tick. */
   if (id != 0 && g_hash_table_remove (self->fresh, &id))
-    {
-      /* Seen: the row loses its highlight at once, not at the next tick. */
-      GHashTableIter iter;
-      gpointer key;
-
-      g_hash_table_iter_init (&iter, self->cells);
-      while (g_hash_table_iter_next (&iter, &key, NULL))
-        if (g_object_get_qdata (key, cell_incident_quark) == incident)
-          update_row_classes (self, key, incident);
-    }
+    refresh_row_state (self, incident);
 
   g_signal_emit (self, signals[INCIDENT_SELECTED], 0, id);
 }
@@ -1169,6 +1177,13 @@ bk_incident_queue_dispose (GObject *object)
   g_clear_object (&self->cancellable);
 
   gtk_widget_dispose_template (GTK_WIDGET (self), BK_TYPE_INCIDENT_QUEUE);
+  /* The template's top box has no id of its own, so it is not cleared with the bound ones. */
+  {
+    GtkWidget *child;
+
+    while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
+      gtk_widget_unparent (child);
+  }
 
   g_clear_object (&self->selection);
   g_clear_object (&self->live_state);

@@ -40,6 +40,7 @@ struct _BkMapView
   guint settle_id;
   guint overdue_id;
   gboolean view_restored;
+  gboolean picking;           /* the next click gives a location (bk_map_view_pick_location) */
 
   GtkOverlay *overlay;
   ShumateMap *map;
@@ -58,6 +59,8 @@ G_DEFINE_FINAL_TYPE (BkMapView, bk_map_view, GTK_TYPE_WIDGET)
 enum {
   SELECTION_CHANGED,
   ERROR,
+  LOCATION_PICKED,
+  PICK_CANCELLED,
   N_SIGNALS
 };
 
@@ -717,7 +720,19 @@ object_activated_cb (BkMapView    *self,
     }
 }
 
-/* Keys act on the map once it was clicked, like any other focusable view. */
+static void
+set_picking (BkMapView *self,
+             gboolean   picking)
+{
+  self->picking = picking;
+  gtk_widget_set_cursor_from_name (GTK_WIDGET (self->map), picking ? "crosshair" : NULL);
+  /* Escape (this action) also leaves picking. */
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "map.clear-selection",
+                                 picking || self->selection_kind != BK_OBJECT_NONE);
+}
+
+/* Keys act on the map once it was clicked, like any other focusable view. While a location
+ * is being picked, the click is that location and selects nothing. */
 static void
 click_pressed_cb (BkMapView       *self,
                   int              n_press,
@@ -726,6 +741,44 @@ click_pressed_cb (BkMapView       *self,
                   GtkGestureClick *gesture)
 {
   gtk_widget_grab_focus (GTK_WIDGET (self));
+
+  if (self->picking)
+    {
+      double lat, lon;
+
+      shumate_viewport_widget_coords_to_location (self->viewport, GTK_WIDGET (self->map),
+                                                  x, y, &lat, &lon);
+      gtk_gesture_set_state (GTK_GESTURE (gesture), GTK_EVENT_SEQUENCE_CLAIMED);
+      set_picking (self, FALSE);
+      g_signal_emit (self, signals[LOCATION_PICKED], 0, lat, lon);
+    }
+}
+
+void
+bk_map_view_pick_location (BkMapView *self)
+{
+  g_return_if_fail (BK_IS_MAP_VIEW (self));
+
+  set_picking (self, TRUE);
+}
+
+void
+bk_map_view_cancel_pick (BkMapView *self)
+{
+  g_return_if_fail (BK_IS_MAP_VIEW (self));
+
+  if (!self->picking)
+    return;
+  set_picking (self, FALSE);
+  g_signal_emit (self, signals[PICK_CANCELLED], 0);
+}
+
+gboolean
+bk_map_view_get_picking (BkMapView *self)
+{
+  g_return_val_if_fail (BK_IS_MAP_VIEW (self), FALSE);
+
+  return self->picking;
 }
 
 /* ---- settings --------------------------------------------------------------------------- */
@@ -920,7 +973,13 @@ clear_selection_action (GtkWidget  *widget,
                         const char *action_name,
                         GVariant   *parameter)
 {
-  bk_map_view_clear_selection (BK_MAP_VIEW (widget));
+  BkMapView *self = BK_MAP_VIEW (widget);
+
+  /* Escape first leaves picking a location. */
+  if (self->picking)
+    bk_map_view_cancel_pick (self);
+  else
+    bk_map_view_clear_selection (self);
 }
 
 static void
@@ -1044,6 +1103,14 @@ bk_map_view_class_init (BkMapViewClass *klass)
   signals[ERROR] =
     g_signal_new ("error", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+  /* A location was picked with a click (bk_map_view_pick_location): latitude, longitude. */
+  signals[LOCATION_PICKED] =
+    g_signal_new ("location-picked", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_DOUBLE, G_TYPE_DOUBLE);
+  /* Picking a location was given up (Escape, or bk_map_view_cancel_pick). */
+  signals[PICK_CANCELLED] =
+    g_signal_new ("pick-cancelled", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 
   g_type_ensure (SHUMATE_TYPE_MAP);
   g_type_ensure (SHUMATE_TYPE_SCALE);

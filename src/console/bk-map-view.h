@@ -51,4 +51,10 @@ void             bk_map_view_go_to              (BkMapView    *self,
 /* Loads the cameras of the current view now instead of after the debounce. */
 void             bk_map_view_refresh_cameras    (BkMapView    *self);
 
+/* Picking a location: the next click on the map emits ::location-picked (double lat,
+ * double lon) instead of selecting; Escape or cancel_pick emit ::pick-cancelled. */
+void             bk_map_view_pick_location      (BkMapView    *self);
+void             bk_map_view_cancel_pick        (BkMapView    *self);
+gboolean         bk_map_view_get_picking        (BkMapView    *self);
+
 G_END_DECLS

@@ -35,8 +35,11 @@ struct _BkWindow
   GtkLabel *connection_detail;
   AdwToastOverlay *toast_overlay;
   AdwFlap *flap;
+  GtkBox *trainer_slot;
+  GtkWidget *trainer_panel;
   BkMapView *map_view;
   BkSidePanel *side_panel;
+  BkDispatchDesk *desk;
 };
 
 G_DEFINE_FINAL_TYPE (BkWindow, bk_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -247,6 +250,7 @@ set_client (BkWindow *self,
   bk_map_view_set_live_state (self->map_view, NULL);
   bk_side_panel_set_live_state (self->side_panel, NULL);
   bk_find_bar_set_live_state (self->find_bar, NULL);
+  bk_dispatch_desk_set_live_state (self->desk, NULL);
   g_clear_object (&self->live_state);
 
   if (self->client != NULL)
@@ -270,6 +274,7 @@ set_client (BkWindow *self,
       bk_map_view_set_live_state (self->map_view, self->live_state);
       bk_side_panel_set_live_state (self->side_panel, self->live_state);
       bk_find_bar_set_live_state (self->find_bar, self->live_state);
+      bk_dispatch_desk_set_live_state (self->desk, self->live_state);
       bk_live_state_start (self->live_state);
     }
 
@@ -486,8 +491,12 @@ static gboolean
 show_login_idle_cb (gpointer user_data)
 {
   BkWindow *self = user_data;
+  GtkApplication *application = gtk_window_get_application (GTK_WINDOW (self));
+  /* The demo signs in by itself (bk-demo.c). */
+  gboolean demo = BK_IS_APPLICATION (application) &&
+                  bk_application_get_options (BK_APPLICATION (application))->demo;
 
-  if (self->client == NULL && self->login_dialog == NULL)
+  if (self->client == NULL && self->login_dialog == NULL && !demo)
     bk_window_show_login (self);
   g_object_unref (self);
   return G_SOURCE_REMOVE;
@@ -609,6 +618,7 @@ bk_window_class_init (BkWindowClass *klass)
   g_type_ensure (BK_TYPE_FIND_BAR);
   g_type_ensure (BK_TYPE_MAP_VIEW);
   g_type_ensure (BK_TYPE_SIDE_PANEL);
+  g_type_ensure (BK_TYPE_DISPATCH_DESK);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/cn/jingmen/Beacon/bk-window.ui");
   gtk_widget_class_bind_template_child (widget_class, BkWindow, header_bar);
@@ -622,8 +632,10 @@ bk_window_class_init (BkWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, BkWindow, connection_detail);
   gtk_widget_class_bind_template_child (widget_class, BkWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, BkWindow, flap);
+  gtk_widget_class_bind_template_child (widget_class, BkWindow, trainer_slot);
   gtk_widget_class_bind_template_child (widget_class, BkWindow, map_view);
   gtk_widget_class_bind_template_child (widget_class, BkWindow, side_panel);
+  gtk_widget_class_bind_template_child (widget_class, BkWindow, desk);
   gtk_widget_class_bind_template_callback (widget_class, selection_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, map_error_cb);
   gtk_widget_class_bind_template_callback (widget_class, panel_close_requested_cb);
@@ -694,6 +706,14 @@ bk_window_get_map_view (BkWindow *self)
   return self->map_view;
 }
 
+BkDispatchDesk *
+bk_window_get_dispatch_desk (BkWindow *self)
+{
+  g_return_val_if_fail (BK_IS_WINDOW (self), NULL);
+
+  return self->desk;
+}
+
 BkSidePanel *
 bk_window_get_side_panel (BkWindow *self)
 {
@@ -732,4 +752,37 @@ bk_window_get_clock_text (BkWindow *self)
   g_return_val_if_fail (BK_IS_WINDOW (self), NULL);
 
   return gtk_label_get_label (self->clock_label);
+}
+
+void
+bk_window_set_client (BkWindow *self,
+                      BcClient *client)
+{
+  g_return_if_fail (BK_IS_WINDOW (self));
+  g_return_if_fail (client == NULL || BC_IS_CLIENT (client));
+
+  set_client (self, client);
+}
+
+void
+bk_window_set_trainer_panel (BkWindow  *self,
+                             GtkWidget *panel)
+{
+  g_return_if_fail (BK_IS_WINDOW (self));
+  g_return_if_fail (panel == NULL || GTK_IS_WIDGET (panel));
+
+  if (self->trainer_panel != NULL)
+    gtk_box_remove (self->trainer_slot, self->trainer_panel);
+  self->trainer_panel = panel;
+  if (panel != NULL)
+    gtk_box_append (self->trainer_slot, panel);
+  gtk_widget_set_visible (GTK_WIDGET (self->trainer_slot), panel != NULL);
+}
+
+GtkWidget *
+bk_window_get_trainer_panel (BkWindow *self)
+{
+  g_return_val_if_fail (BK_IS_WINDOW (self), NULL);
+
+  return self->trainer_panel;
 }

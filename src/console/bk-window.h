@@ -4,6 +4,7 @@
 #include <adwaita.h>
 
 #include "bk-application.h"
+#include "bk-dispatch-desk.h"
 #include "bk-find-bar.h"
 #include "bk-live-state.h"
 #include "bk-login-dialog.h"
@@ -33,11 +34,21 @@ BkLiveState   *bk_window_get_live_state      (BkWindow      *self);
 
 BkMapView     *bk_window_get_map_view        (BkWindow      *self);
 BkSidePanel   *bk_window_get_side_panel      (BkWindow      *self);
+/* The incident queue, dispatch panel, timeline and command line (left of the map). */
+BkDispatchDesk *bk_window_get_dispatch_desk  (BkWindow      *self);
 BkFindBar     *bk_window_get_find_bar        (BkWindow      *self);
 /* Whether the side panel is revealed. */
 gboolean       bk_window_get_panel_revealed  (BkWindow      *self);
 /* The text of the connection state in the header ("Connected", "Reconnecting in 3 s", …). */
 const char    *bk_window_get_connection_text (BkWindow      *self);
 const char    *bk_window_get_clock_text      (BkWindow      *self);
+
+/* Signs the window in with @client without the dialog (beacon --demo), or out with NULL. */
+void           bk_window_set_client          (BkWindow      *self,
+                                              BcClient      *client);
+/* Shows @panel (the trainer panel of beacon --demo) in a bar under the header; NULL removes it. */
+void           bk_window_set_trainer_panel   (BkWindow      *self,
+                                              GtkWidget     *panel);
+GtkWidget     *bk_window_get_trainer_panel   (BkWindow      *self);
 
 G_END_DECLS

@@ -41,9 +41,8 @@ bs_demo_dispose (GObject *object)
 {
   BsDemo *self = BS_DEMO (object);
 
-  /* The server holds the simulator for its /sim/ routes; stop the clock first. */
-  if (self->simulator != NULL)
-    bs_simulator_pause (self->simulator, NULL);
+  /* The server holds a reference on the simulator for its /sim/ routes; the simulator's
+   * timer goes with its last reference. */
   g_clear_object (&self->server);
   g_clear_object (&self->simulator);
   g_clear_object (&self->repo);

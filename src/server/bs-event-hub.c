@@ -6,6 +6,8 @@
 #include "bs-event-hub.h"
 
 #include <json-glib/json-glib.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <string.h>
 
 #include "bc-event-log.h"
@@ -16,6 +18,7 @@ typedef struct
 {
   BsEventHub              *hub;        /* unowned: the hub outlives its subscribers */
   SoupWebsocketConnection *conn;
+  GSocket                 *socket;     /* the TCP socket under conn, for corking; may be NULL */
   char                    *username;
   BcRole                   role;
   gboolean                 masked;
@@ -135,6 +138,17 @@ sub_cancel_replay (Subscriber *sub)
     }
 }
 
+/* Holds back small writes on @sub's socket while a batch is sent: libsoup writes every frame
+ * with its own send(), and loopback TCP handles each as a segment; corked, the kernel packs
+ * them. Uncorking pushes everything out at once. */
+static void
+sub_cork (Subscriber *sub,
+          gboolean    cork)
+{
+  if (sub->socket != NULL)
+    g_socket_set_option (sub->socket, IPPROTO_TCP, TCP_CORK, cork ? 1 : 0, NULL);
+}
+
 static void
 subscriber_free (Subscriber *sub)
 {
@@ -142,6 +156,7 @@ subscriber_free (Subscriber *sub)
   g_clear_signal_handler (&sub->message_id, sub->conn);
   g_clear_signal_handler (&sub->closed_id, sub->conn);
   g_clear_object (&sub->conn);
+  g_clear_object (&sub->socket);
   g_free (sub->username);
   g_free (sub);
 }
@@ -274,6 +289,7 @@ replay_step (gpointer user_data)
       return G_SOURCE_REMOVE;
     }
 
+  sub_cork (sub, TRUE);
   for (guint i = 0; i < rows->len; i++)
     {
       BcEventRow *row = g_ptr_array_index (rows, i);
@@ -282,6 +298,7 @@ replay_step (gpointer user_data)
       if (row->seq != sub->cursor + 1)
         {
           /* Pruned while we were replaying. */
+          sub_cork (sub, FALSE);
           sub_resync_now (sub);
           return G_SOURCE_REMOVE;
         }
@@ -289,6 +306,7 @@ replay_step (gpointer user_data)
       text = event_to_text (row, sub->masked && row_has_personal_data (row));
       sub_send (sub, row->seq, text);
     }
+  sub_cork (sub, FALSE);
 
   if (rows->len == 0)
     {
@@ -403,8 +421,11 @@ broadcast_range (BsEventHub *self,
                  gint64      upto)
 {
   g_autoptr(GPtrArray) rows = NULL;
+  g_autoptr(GPtrArray) full = NULL;
+  g_autoptr(GPtrArray) masked = NULL;
   g_autoptr(GError) error = NULL;
   gboolean any_masked;
+  gboolean cork;
 
   if (upto <= after)
     return;
@@ -431,23 +452,42 @@ broadcast_range (BsEventHub *self,
       return;
     }
 
+  /* Each event is serialised once, and once more masked if a subscriber needs that. */
+  full = g_ptr_array_new_full (rows->len, g_free);
+  masked = g_ptr_array_new_full (rows->len, g_free);
   for (guint r = 0; r < rows->len; r++)
     {
       BcEventRow *row = g_ptr_array_index (rows, r);
-      g_autofree char *full = event_to_text (row, FALSE);
-      g_autofree char *masked = NULL;
 
-      if (any_masked && row_has_personal_data (row))
-        masked = event_to_text (row, TRUE);
+      g_ptr_array_add (full, event_to_text (row, FALSE));
+      g_ptr_array_add (masked, any_masked && row_has_personal_data (row)
+                                 ? event_to_text (row, TRUE) : NULL);
+    }
 
-      for (guint i = 0; i < self->subscribers->len; i++)
+  /* Subscriber by subscriber, so that each gets the whole batch in one corked burst. */
+  cork = rows->len > 2;
+  for (guint i = 0; i < self->subscribers->len; i++)
+    {
+      Subscriber *sub = g_ptr_array_index (self->subscribers, i);
+
+      if (!sub->live || sub->closing)
+        continue;
+
+      if (cork)
+        sub_cork (sub, TRUE);
+      for (guint r = 0; r < rows->len; r++)
         {
-          Subscriber *sub = g_ptr_array_index (self->subscribers, i);
+          BcEventRow *row = g_ptr_array_index (rows, r);
+          const char *text = g_ptr_array_index (full, r);
 
-          if (!sub->live || sub->closing || row->seq <= sub->cursor)
+          if (row->seq <= sub->cursor)
             continue;
-          sub_send (sub, row->seq, sub->masked && masked != NULL ? masked : full);
+          if (sub->masked && g_ptr_array_index (masked, r) != NULL)
+            text = g_ptr_array_index (masked, r);
+          sub_send (sub, row->seq, text);
         }
+      if (cork)
+        sub_cork (sub, FALSE);
     }
 
   self->last_seq = upto;
@@ -636,6 +676,7 @@ bs_event_hub_detach (BsEventHub *self)
 void
 bs_event_hub_add_subscriber (BsEventHub              *self,
                              SoupWebsocketConnection *conn,
+                             GSocket                 *socket,
                              const char              *username,
                              BcRole                   role,
                              gint64                   since)
@@ -651,6 +692,7 @@ bs_event_hub_add_subscriber (BsEventHub              *self,
   sub = g_new0 (Subscriber, 1);
   sub->hub = self;
   sub->conn = g_object_ref (conn);
+  sub->socket = socket != NULL ? g_object_ref (socket) : NULL;
   sub->username = g_strdup (username);
   sub->role = role;
   sub->masked = !bs_role_sees_personal_data (role);

@@ -36,9 +36,11 @@ G_DECLARE_FINAL_TYPE (BsEventHub, bs_event_hub, BS, EVENT_HUB, GObject)
 BsEventHub *bs_event_hub_new              (BcStore                  *store,
                                            const BsConfig           *config,
                                            GError                  **error);
-/* Takes a reference to @conn and starts replaying after @since. */
+/* Takes a reference to @conn and starts replaying after @since. @socket (may be NULL) is the
+ * TCP socket under @conn; the hub corks it while it sends a batch of events. */
 void        bs_event_hub_add_subscriber   (BsEventHub               *self,
                                            SoupWebsocketConnection  *conn,
+                                           GSocket                  *socket,
                                            const char               *username,
                                            BcRole                    role,
                                            gint64                    since);

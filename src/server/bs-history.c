@@ -23,7 +23,7 @@
 
 /* Commit after the day in which a transaction reaches this many incidents: large enough that
  * the fsync per commit does not matter, small enough to keep the WAL and memory bounded. */
-#define BATCH_INCIDENTS 50000
+#define BATCH_INCIDENTS 20000
 #define MAX_PER_DAY 9999   /* JQ + date + 4 digits */
 
 /* ---- Random numbers ------------------------------------------------------------------------
@@ -592,13 +592,15 @@ insert_incident (Writer       *writer,
   return TRUE;
 }
 
-/* Generates and writes one local day. */
+/* Generates and writes one local day: incidents created before @end and closed before
+ * @close_limit. */
 static gboolean
 seed_day (Writer      *writer,
           Rng         *rng,
           gint64       day,
           double       scale,
           gint64       end,
+          gint64       close_limit,
           guint64     *n_written,
           GError     **error)
 {
@@ -629,7 +631,7 @@ seed_day (Writer      *writer,
       /* Always draw the whole incident, so that where @end falls does not shift the random
        * sequence of the days before it. */
       seed_incident (rng, &profile, hour, created_at, &incident);
-      if (incident.closed_at < end)
+      if (incident.created_at < end && incident.closed_at < close_limit)
         g_array_append_val (seeded, incident);
     }
   if (seeded->len == 0)
@@ -689,6 +691,7 @@ seed_days (Writer                  *writer,
            gint64                   last_day,
            double                   scale,
            gint64                   end,
+           gint64                   close_limit,
            guint64                 *out_n,
            GError                 **error)
 {
@@ -700,7 +703,7 @@ seed_days (Writer                  *writer,
 
   for (gint64 day = first_day; day <= last_day; day++)
     {
-      if (!seed_day (writer, rng, day, scale, end, &n, error))
+      if (!seed_day (writer, rng, day, scale, end, close_limit, &n, error))
         {
           writer_abort (writer);
           return FALSE;
@@ -742,7 +745,7 @@ bs_history_seed_full (BcStore                 *store,
   Writer writer = { store, rollup, NULL, 0 };
   Rng rng;
   double scale;
-  gint64 end, first_day, last_day;
+  gint64 end, close_limit, first_day, last_day;
   guint64 n = 0;
   gboolean ok;
 
@@ -756,6 +759,10 @@ bs_history_seed_full (BcStore                 *store,
   tune_malloc_once ();
   scale = options->scale > 0 ? options->scale : 1.0;
   end = options->end != 0 ? options->end : bc_time_now ();
+  /* Incidents of the last evening close after `end`, but never in the future: a history that
+   * ends a day or more ago is complete (and the same for a seed), one that ends now lacks the
+   * last hour or two, whose incidents would still be open. */
+  close_limit = MIN (end + BS_STATS_DAY_US, bc_time_now ());
   /* The last day is the one @end falls in (the day before, at midnight exactly). */
   last_day = bs_stats_local_day (end - 1);
   first_day = last_day - options->days + 1;
@@ -765,7 +772,8 @@ bs_history_seed_full (BcStore                 *store,
    * be spilled to the WAL and read back several times over. */
   if (!bc_store_exec (store, "PRAGMA cache_size = -65536", error))
     return FALSE;
-  ok = seed_days (&writer, &rng, options, first_day, last_day, scale, end, &n, error);
+  ok = seed_days (&writer, &rng, options, first_day, last_day, scale, end, close_limit, &n,
+                  error);
   if (!bc_store_exec (store, "PRAGMA cache_size = -2000", ok ? error : NULL))
     ok = FALSE;
   if (!ok)
@@ -812,7 +820,8 @@ cli_progress (guint    days_done,
   if (days_done < n_days && now - progress->last_print < G_USEC_PER_SEC / 4)
     return;
   progress->last_print = now;
-  g_printerr (_("\r%u/%u days, %s incidents"), days_done, n_days, count);
+  g_printerr ("\r");
+  g_printerr (_("%u/%u days, %s incidents"), days_done, n_days, count);
 }
 
 int
@@ -867,7 +876,8 @@ bs_history_cli (int    argc,
     }
   if (days < 1 || days > BS_HISTORY_MAX_DAYS)
     {
-      g_printerr (_("--days must be from 1 to %d\n"), BS_HISTORY_MAX_DAYS);
+      g_printerr (_("--days must be from 1 to %d"), BS_HISTORY_MAX_DAYS);
+      g_printerr ("\n");
       return BS_EXIT_USAGE;
     }
   if (!(scale > 0 && scale <= 12))
@@ -899,8 +909,9 @@ bs_history_cli (int    argc,
 
   if (!g_file_test (db, G_FILE_TEST_EXISTS))
     {
-      g_printerr (_("There is no database at %s; create one with “beacon-server init --db %s”\n"),
+      g_printerr (_("There is no database at %s; create one with “beacon-server init --db %s”"),
                   db, db);
+      g_printerr ("\n");
       return BS_EXIT_FAILURE;
     }
   store = bc_store_open (db, bc_server_schema (), &error);
@@ -922,14 +933,16 @@ bs_history_cli (int    argc,
   if (!bs_history_seed_full (store, &options, &n, &error))
     {
       g_printerr ("\n");
-      g_printerr (_("Cannot write the history: %s\n"), error->message);
+      g_printerr (_("Cannot write the history: %s"), error->message);
+      g_printerr ("\n");
       return BS_EXIT_FAILURE;
     }
 
   seconds = (g_get_monotonic_time () - progress.started) / (double) G_USEC_PER_SEC;
   g_printerr ("\n");
   count = g_strdup_printf ("%" G_GUINT64_FORMAT, n);
-  g_print (_("Wrote %s closed incidents over %d days in %.1f s (%.0f incidents/s)\n"),
+  g_print (_("Wrote %s closed incidents over %d days in %.1f s (%.0f incidents/s)"),
            count, days, seconds, seconds > 0 ? n / seconds : 0.0);
+  g_print ("\n");
   return BS_EXIT_OK;
 }

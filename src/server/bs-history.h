@@ -28,7 +28,8 @@ typedef void (*BsHistoryProgressFunc) (guint    days_done,
 typedef struct
 {
   guint                 days;        /* 1 … BS_HISTORY_MAX_DAYS */
-  guint64               seed;        /* the same seed, end and scale give the same history */
+  guint64               seed;        /* the same seed, end and scale give the same history
+                                      * (for an end a day or more in the past) */
   gint64                end;         /* µs; history stops before it; 0: now */
   double                scale;       /* incidents per day relative to the default; 0: 1.0 */
   const char           *actor;       /* audit log username; NULL: "system" */
@@ -36,10 +37,11 @@ typedef struct
   gpointer              progress_data;
 } BsHistoryOptions;
 
-/* Writes @days local days of closed incidents that end with the day of @end_us (0: now),
- * only incidents created and closed before @end_us. Numbers continue after those already
- * there for a day. Commits every ~50,000 incidents: if it fails, whole committed days remain,
- * with consistent roll-ups. */
+/* Writes @days local days of closed incidents that end with the day of @end_us (0: now):
+ * incidents created before @end_us and closed before @end_us + 24 h but not after the present
+ * moment (so a history that ends now lacks the last hour or two, whose incidents would still
+ * be open). Numbers continue after those already there for a day. Commits every ~50,000
+ * incidents: if it fails, whole committed days remain, with consistent roll-ups. */
 gboolean bs_history_seed      (BcStore                *store,
                                guint                   days,
                                guint64                 seed,

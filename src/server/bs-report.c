@@ -699,7 +699,14 @@ table_header (Pen *pen)
   cairo_fill (pen->cr);
   cairo_set_source_rgb (pen->cr, 0, 0, 0);
   for (guint c = 0; c < G_N_ELEMENTS (cols); c++)
-    pen_text (pen, MARGIN + cols[c].x + 2, pen->y, cols[c].w - 4, 8, TRUE, titles[c]);
+    {
+      /* "Dispatch" and "Arrival" head their time and verdict columns together. */
+      double w = *titles[c] != '\0' && c + 1 < G_N_ELEMENTS (cols) && *titles[c + 1] == '\0'
+                 ? cols[c].w + cols[c + 1].w : cols[c].w;
+
+      if (*titles[c] != '\0')
+        pen_text (pen, MARGIN + cols[c].x + 2, pen->y, w - 4, 8, TRUE, titles[c]);
+    }
   pen->y += ROW_H;
 }
 

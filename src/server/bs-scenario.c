@@ -48,6 +48,29 @@ invalid (GError    **error,
   return FALSE;
 }
 
+/* "30.1,111.0": a position as a person would write it, for messages. */
+static const char *
+format_position (char   *buffer,
+                 gsize   size,
+                 double  lat,
+                 double  lon)
+{
+  char a[G_ASCII_DTOSTR_BUF_SIZE], b[G_ASCII_DTOSTR_BUF_SIZE];
+  char *parts[] = { a, b };
+
+  g_ascii_formatd (a, sizeof a, "%.6f", lat);
+  g_ascii_formatd (b, sizeof b, "%.6f", lon);
+  for (guint i = 0; i < G_N_ELEMENTS (parts); i++)
+    {
+      char *end = parts[i] + strlen (parts[i]) - 1;
+
+      while (*end == '0' && end[-1] != '.')
+        *end-- = '\0';
+    }
+  g_snprintf (buffer, size, "%s,%s", a, b);
+  return buffer;
+}
+
 static char *
 member_path (const char *where,
              const char *member)
@@ -515,6 +538,7 @@ parse_roads_object (Loader      *loader,
       JsonObject *object = element_object (nodes, i, path, error);
       gint64 id;
       double lat, lon;
+      char where_buffer[80];
 
       if (object == NULL ||
           !check_members (object, path, (const char *const[]) { "id", "lat", "lon", NULL },
@@ -526,8 +550,8 @@ parse_roads_object (Loader      *loader,
       if (bs_road_graph_lookup_node (graph, id, NULL))
         return invalid (error, path, "node id %" G_GINT64_FORMAT " is used twice", id);
       if (!in_area (self, lat, lon))
-        return invalid (error, path, "node %" G_GINT64_FORMAT " at %.6f,%.6f is outside the "
-                        "scenario area", id, lat, lon);
+        return invalid (error, path, "node %" G_GINT64_FORMAT " at %s is outside the scenario "
+                        "area", id, format_position (where_buffer, sizeof where_buffer, lat, lon));
       bs_road_graph_add_node (graph, id, lat, lon);
     }
 
@@ -636,14 +660,16 @@ place_on_roads (Loader      *loader,
                 GError     **error)
 {
   BsScenario *self = loader->scenario;
+  char position[80];
   double distance;
 
+  format_position (position, sizeof position, lat, lon);
   if (!in_area (self, lat, lon))
-    return invalid (error, where, "location %.6f,%.6f is outside the scenario area", lat, lon);
+    return invalid (error, where, "location %s is outside the scenario area", position);
   bs_road_graph_nearest_edge (self->roads, lat, lon, &distance);
   if (distance > MAX_ROAD_DISTANCE_M)
-    return invalid (error, where, "location %.6f,%.6f is %.1f km from the nearest road (at most "
-                    "%.0f m)", lat, lon, distance / 1000.0, MAX_ROAD_DISTANCE_M);
+    return invalid (error, where, "location %s is %.1f km from the nearest road (at most "
+                    "%.0f m)", position, distance / 1000.0, MAX_ROAD_DISTANCE_M);
   *out_node = bs_road_graph_nearest_node (self->roads, lat, lon, NULL);
   return TRUE;
 }
@@ -1069,8 +1095,12 @@ parse_cameras (Loader      *loader,
       if (camera == NULL)
         return invalid (error, path, "%s", model_error->message);
       if (!in_area (self, camera->lat, camera->lon))
-        return invalid (error, path, "location %.6f,%.6f is outside the scenario area",
-                        camera->lat, camera->lon);
+        {
+          char position[80];
+          return invalid (error, path, "location %s is outside the scenario area",
+                          format_position (position, sizeof position, camera->lat,
+                                           camera->lon));
+        }
       if (g_hash_table_contains (codes, camera->id))
         return invalid (error, path, "camera %s is listed twice", camera->id);
       if (camera->station == NULL)

@@ -182,8 +182,7 @@ static const BsRoute routes[] = {
 const BsRouteInfo *
 bs_server_get_routes (guint *n_routes)
 {
-  /* BsRouteInfo is the first member, so the table can be walked with the route's stride; hand
-   * out a copy of the infos instead to keep callers simple. */
+  /* A copy of the infos without the handlers, which stay private to this file. */
   static BsRouteInfo infos[G_N_ELEMENTS (routes)];
   static gsize initialized = 0;
 
@@ -241,7 +240,8 @@ route_matches (const char  *pattern,
   return *p == '\0' && *s == '\0';
 }
 
-/* The route for (method, path); NULL with *out_path_known when only the method is wrong. */
+/* The route for (method, path). When there is none, @allowed lists the methods the path does
+ * have (empty: unknown path → 404; otherwise → 405 with that Allow header). */
 static const BsRoute *
 find_route (const char *method,
             const char *path,
@@ -550,6 +550,10 @@ events_http_callback (SoupServer        *server,
     }
 
   g_object_set_data_full (G_OBJECT (msg), "bs-since", g_memdup2 (&since, sizeof since), g_free);
+  /* Taken now: once libsoup has stolen the connection for the WebSocket it no longer says. */
+  if (soup_server_message_get_socket (msg) != NULL)
+    g_object_set_data_full (G_OBJECT (msg), "bs-socket",
+                            g_object_ref (soup_server_message_get_socket (msg)), g_object_unref);
   /* No status: libsoup completes the upgrade and calls events_ws_callback. */
 }
 
@@ -579,8 +583,8 @@ events_ws_callback (SoupServer              *server,
   soup_websocket_connection_set_max_incoming_payload_size (conn, self->config->ws_max_incoming);
   soup_websocket_connection_set_keepalive_interval (conn, self->config->keepalive_s);
 
-  bs_event_hub_add_subscriber (self->hub, conn, req->principal->username, req->principal->role,
-                               *since);
+  bs_event_hub_add_subscriber (self->hub, conn, g_object_get_data (G_OBJECT (msg), "bs-socket"),
+                               req->principal->username, req->principal->role, *since);
 }
 
 /* ---- Reply helpers ------------------------------------------------------------------------ */

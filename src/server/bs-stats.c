@@ -283,7 +283,7 @@ append_counts (GString       *out,
 /* The earliest and latest days a query may name: far enough for any real history, near
  * enough that day arithmetic cannot overflow. */
 #define MIN_DAY  10957   /* 2000-01-01 */
-#define MAX_DAY  47482   /* 2099-12-31 */
+#define MAX_DAY  47481   /* 2099-12-31 */
 
 static const struct
 {
@@ -542,8 +542,8 @@ read_rollups (BcStore            *store,
   int rc;
 
   stmt = bc_store_prepare (store,
-                           "SELECT day, district, type, priority, created, closed, cancelled, "
-                           "  hours, dispatch, response "
+                           "SELECT day, district, type, created, p1, p2, p3, p4, closed, "
+                           "  cancelled, hours, dispatch, response "
                            "FROM stats_daily "
                            "WHERE day BETWEEN ?1 AND ?2 AND (?3 IS NULL OR district = ?3) "
                            "  AND (?4 IS NULL OR type = ?4)",
@@ -559,18 +559,16 @@ read_rollups (BcStore            *store,
       gint64 day = sqlite3_column_int64 (stmt, 0);
       const char *district = (const char *) sqlite3_column_text (stmt, 1);
       const char *type_code = (const char *) sqlite3_column_text (stmt, 2);
-      int priority = sqlite3_column_int (stmt, 3);
-      gint64 created = sqlite3_column_int64 (stmt, 4);
-      gint64 closed = sqlite3_column_int64 (stmt, 5);
-      gint64 cancelled = sqlite3_column_int64 (stmt, 6);
+      gint64 created = sqlite3_column_int64 (stmt, 3);
+      gint64 closed = sqlite3_column_int64 (stmt, 8);
+      gint64 cancelled = sqlite3_column_int64 (stmt, 9);
       Period *period = day >= cur->first_day ? cur : prev;
       guint index = (guint) (day - period->first_day);
       BcIncidentType type;
       guint64 *district_count;
 
       if (created < 0 || closed < 0 || cancelled < 0 || district == NULL ||
-          type_code == NULL || !bc_incident_type_from_string (type_code, &type) ||
-          priority < BC_INCIDENT_PRIORITY_HIGHEST || priority > BC_INCIDENT_PRIORITY_LOWEST)
+          type_code == NULL || !bc_incident_type_from_string (type_code, &type))
         return corrupt_row (error, day, "key or counts");
 
       period->closed += (guint64) closed;
@@ -583,7 +581,8 @@ read_rollups (BcStore            *store,
       period->total += (guint64) created;
       period->day_created[index] += (guint64) created;
       period->by_type[type] += (guint64) created;
-      period->by_priority[priority - 1] += (guint64) created;
+      for (guint p = 0; p < BS_STATS_N_PRIORITIES; p++)
+        period->by_priority[p] += (guint64) sqlite3_column_int64 (stmt, 4 + (int) p);
 
       district_count = g_hash_table_lookup (period->by_district, district);
       if (district_count == NULL)
@@ -593,12 +592,12 @@ read_rollups (BcStore            *store,
         }
       *district_count += (guint64) created;
 
-      if (!add_counts ((const char *) sqlite3_column_text (stmt, 7), period->by_hour, 24))
+      if (!add_counts ((const char *) sqlite3_column_text (stmt, 10), period->by_hour, 24))
         return corrupt_row (error, day, "hours");
-      if (!add_counts ((const char *) sqlite3_column_text (stmt, 8), period->dispatch,
+      if (!add_counts ((const char *) sqlite3_column_text (stmt, 11), period->dispatch,
                        BS_STATS_N_BUCKETS))
         return corrupt_row (error, day, "dispatch histogram");
-      if (!add_counts ((const char *) sqlite3_column_text (stmt, 9), period->response,
+      if (!add_counts ((const char *) sqlite3_column_text (stmt, 12), period->response,
                        BS_STATS_N_BUCKETS))
         return corrupt_row (error, day, "response histogram");
     }
@@ -1021,13 +1020,13 @@ typedef struct
   gint64      day;
   const char *district;   /* interned */
   const char *type;       /* static code */
-  int         priority;
 } RollupKey;
 
 typedef struct
 {
   RollupKey key;
   guint64   created;
+  guint64   by_priority[BS_STATS_N_PRIORITIES];
   guint64   closed;
   guint64   cancelled;
   guint64   hours[24];
@@ -1046,7 +1045,7 @@ rollup_key_hash (gconstpointer data)
   const RollupKey *key = data;
 
   return (guint) (key->day * 131) ^ g_direct_hash (key->district) ^
-         (g_direct_hash (key->type) * 17) ^ (guint) key->priority * 7919u;
+         (g_direct_hash (key->type) * 17);
 }
 
 static gboolean
@@ -1056,8 +1055,7 @@ rollup_key_equal (gconstpointer a,
   const RollupKey *x = a;
   const RollupKey *y = b;
 
-  return x->day == y->day && x->district == y->district && x->type == y->type &&
-         x->priority == y->priority;
+  return x->day == y->day && x->district == y->district && x->type == y->type;
 }
 
 BsStatsRollup *
@@ -1082,10 +1080,9 @@ static RollupRow *
 rollup_row (BsStatsRollup *rollup,
             gint64         day,
             const char    *district,
-            const char    *type,
-            int            priority)
+            const char    *type)
 {
-  RollupKey key = { day, district, type, priority };
+  RollupKey key = { day, district, type };
   RollupRow *row = g_hash_table_lookup (rollup->rows, &key);
 
   if (row == NULL)
@@ -1117,8 +1114,9 @@ bs_stats_rollup_add (BsStatsRollup  *rollup,
                     priority <= BC_INCIDENT_PRIORITY_LOWEST);
 
   /* The same arithmetic as the triggers: truncated seconds, local days and hours. */
-  row = rollup_row (rollup, bs_stats_local_day (created_at), district_key, type_code, priority);
+  row = rollup_row (rollup, bs_stats_local_day (created_at), district_key, type_code);
   row->created++;
+  row->by_priority[priority - 1]++;
   row->hours[bs_stats_local_hour (created_at)]++;
   if (dispatched_at != 0)
     row->dispatch[bs_stats_duration_bucket ((dispatched_at - created_at) / G_USEC_PER_SEC)]++;
@@ -1126,11 +1124,10 @@ bs_stats_rollup_add (BsStatsRollup  *rollup,
     row->response[bs_stats_duration_bucket ((on_scene_at - created_at) / G_USEC_PER_SEC)]++;
 
   if (closed_at != 0)
-    rollup_row (rollup, bs_stats_local_day (closed_at), district_key, type_code,
-                priority)->closed++;
+    rollup_row (rollup, bs_stats_local_day (closed_at), district_key, type_code)->closed++;
   if (cancelled_at != 0)
-    rollup_row (rollup, bs_stats_local_day (cancelled_at), district_key, type_code,
-                priority)->cancelled++;
+    rollup_row (rollup, bs_stats_local_day (cancelled_at), district_key,
+                type_code)->cancelled++;
 }
 
 static gboolean
@@ -1145,26 +1142,27 @@ write_row (BcStore    *store,
   int rc;
 
   read = bc_store_prepare (store,
-                           "SELECT created, closed, cancelled, hours, dispatch, response "
-                           "FROM stats_daily "
-                           "WHERE day = ?1 AND district = ?2 AND type = ?3 AND priority = ?4",
+                           "SELECT created, p1, p2, p3, p4, closed, cancelled, hours, dispatch, "
+                           "  response "
+                           "FROM stats_daily WHERE day = ?1 AND district = ?2 AND type = ?3",
                            error);
   if (read == NULL)
     return FALSE;
   sqlite3_bind_int64 (read, 1, row->key.day);
   sqlite3_bind_text (read, 2, row->key.district, -1, SQLITE_STATIC);
   sqlite3_bind_text (read, 3, row->key.type, -1, SQLITE_STATIC);
-  sqlite3_bind_int (read, 4, row->key.priority);
   rc = bc_store_step (store, read, error);
   if (rc == SQLITE_ROW)
     {
       row->created += (guint64) sqlite3_column_int64 (read, 0);
-      row->closed += (guint64) sqlite3_column_int64 (read, 1);
-      row->cancelled += (guint64) sqlite3_column_int64 (read, 2);
-      if (!add_counts ((const char *) sqlite3_column_text (read, 3), row->hours, 24) ||
-          !add_counts ((const char *) sqlite3_column_text (read, 4), row->dispatch,
+      for (guint p = 0; p < BS_STATS_N_PRIORITIES; p++)
+        row->by_priority[p] += (guint64) sqlite3_column_int64 (read, 1 + (int) p);
+      row->closed += (guint64) sqlite3_column_int64 (read, 5);
+      row->cancelled += (guint64) sqlite3_column_int64 (read, 6);
+      if (!add_counts ((const char *) sqlite3_column_text (read, 7), row->hours, 24) ||
+          !add_counts ((const char *) sqlite3_column_text (read, 8), row->dispatch,
                        BS_STATS_N_BUCKETS) ||
-          !add_counts ((const char *) sqlite3_column_text (read, 5), row->response,
+          !add_counts ((const char *) sqlite3_column_text (read, 9), row->response,
                        BS_STATS_N_BUCKETS))
         return corrupt_row (error, row->key.day, "row");
     }
@@ -1184,22 +1182,23 @@ write_row (BcStore    *store,
   append_counts (text, row->response, BS_STATS_N_BUCKETS);
 
   write = bc_store_prepare (store,
-                            "INSERT OR REPLACE INTO stats_daily (day, district, type, priority, "
-                            "  created, closed, cancelled, hours, dispatch, response) "
-                            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                            "INSERT OR REPLACE INTO stats_daily (day, district, type, created, "
+                            "  p1, p2, p3, p4, closed, cancelled, hours, dispatch, response) "
+                            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
                             error);
   if (write == NULL)
     return FALSE;
   sqlite3_bind_int64 (write, 1, row->key.day);
   sqlite3_bind_text (write, 2, row->key.district, -1, SQLITE_STATIC);
   sqlite3_bind_text (write, 3, row->key.type, -1, SQLITE_STATIC);
-  sqlite3_bind_int (write, 4, row->key.priority);
-  sqlite3_bind_int64 (write, 5, (gint64) row->created);
-  sqlite3_bind_int64 (write, 6, (gint64) row->closed);
-  sqlite3_bind_int64 (write, 7, (gint64) row->cancelled);
-  sqlite3_bind_text (write, 8, text->str + hours_at, -1, SQLITE_STATIC);
-  sqlite3_bind_text (write, 9, text->str + dispatch_at, -1, SQLITE_STATIC);
-  sqlite3_bind_text (write, 10, text->str + response_at, -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (write, 4, (gint64) row->created);
+  for (guint p = 0; p < BS_STATS_N_PRIORITIES; p++)
+    sqlite3_bind_int64 (write, 5 + (int) p, (gint64) row->by_priority[p]);
+  sqlite3_bind_int64 (write, 9, (gint64) row->closed);
+  sqlite3_bind_int64 (write, 10, (gint64) row->cancelled);
+  sqlite3_bind_text (write, 11, text->str + hours_at, -1, SQLITE_STATIC);
+  sqlite3_bind_text (write, 12, text->str + dispatch_at, -1, SQLITE_STATIC);
+  sqlite3_bind_text (write, 13, text->str + response_at, -1, SQLITE_STATIC);
   return bc_store_step_done (store, write, error);
 }
 

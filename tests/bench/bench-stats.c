@@ -16,7 +16,8 @@
  * - seed-history throughput, writing 1,000,000 closed incidents (365 days at 3.34 times
  *   Jingmen's volume, so that a quarter holds ~250,000 incidents: the densest case);
  * - bs_stats_summary() called directly on a connection of its own, per period;
- * - GET /api/v1/stats/summary over HTTP on loopback against a real server on that database.
+ * - GET /api/v1/stats/summary over HTTP on loopback against a real server on that database;
+ * - what the roll-up triggers add to an incident INSERT, and migration 3's backfill rate.
  * The database is created in the directory given as the first argument (the build directory
  * under meson), so that fsync hits a real disk; a second argument names an existing seeded
  * database to query instead (no seeding, no HTTP part). Prints "bench: NAME VALUE UNIT". */
@@ -166,6 +167,82 @@ bench_http (ServerFixture *f,
   printf ("bench: stats-http-%s-body %" G_GSIZE_FORMAT " bytes\n", period, bytes);
 }
 
+/* Inserts @n incidents over 30 days in one transaction; returns the seconds it took. */
+static double
+insert_incidents (BcStore *store,
+                  guint    first,
+                  guint    n)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GRand) rand = g_rand_new_with_seed (first);
+  gint64 base = end_of_history () - 30 * G_GINT64_CONSTANT (86400000000);
+  gint64 t0 = g_get_monotonic_time ();
+
+  g_assert_true (bc_store_begin (store, &error));
+  for (guint i = first; i < first + n; i++)
+    {
+      g_autoptr(BcStmt) stmt = NULL;
+      g_autofree char *number = g_strdup_printf ("JQ%012u", i);
+      gint64 created = base + (gint64) g_rand_int_range (rand, 0, 30 * 86400) * G_USEC_PER_SEC;
+
+      stmt = bc_store_prepare (store,
+                               "INSERT INTO incidents (number, type, priority, status, lat, lon, "
+                               "  district, created_at, dispatched_at, on_scene_at, closed_at, "
+                               "  updated_at) "
+                               "VALUES (?1, ?2, ?3, 'closed', 31.03, 112.2, ?4, ?5, ?6, ?7, ?8, "
+                               "  ?8)",
+                               &error);
+      g_assert_no_error (error);
+      sqlite3_bind_text (stmt, 1, number, -1, SQLITE_TRANSIENT);
+      sqlite3_bind_text (stmt, 2, bc_incident_type_to_string (g_rand_int_range (rand, 0, 8)), -1,
+                         SQLITE_STATIC);
+      sqlite3_bind_int (stmt, 3, g_rand_int_range (rand, 1, 5));
+      sqlite3_bind_text (stmt, 4, g_rand_boolean (rand) ? "东宝区" : "掇刀区", -1, SQLITE_STATIC);
+      sqlite3_bind_int64 (stmt, 5, created);
+      sqlite3_bind_int64 (stmt, 6, created + g_rand_int_range (rand, 20, 600) * G_USEC_PER_SEC);
+      sqlite3_bind_int64 (stmt, 7, created + g_rand_int_range (rand, 300, 2400) * G_USEC_PER_SEC);
+      sqlite3_bind_int64 (stmt, 8, created + g_rand_int_range (rand, 2400, 9000) * G_USEC_PER_SEC);
+      g_assert_true (bc_store_step_done (store, stmt, &error));
+    }
+  g_assert_true (bc_store_commit (store, &error));
+  g_assert_no_error (error);
+  return (g_get_monotonic_time () - t0) / (double) G_USEC_PER_SEC;
+}
+
+/* What the roll-up triggers cost a writer, and migration 3's backfill rate: incidents written
+ * at schema version 2 (no triggers), the upgrade, then as many written at version 3. */
+static void
+bench_triggers (const char *dir)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = g_build_filename (dir, "triggers.db", NULL);
+  BcStoreSchema v2 = *bc_server_schema ();
+  const guint n = 100000;
+  double plain, with_triggers, backfill;
+  gint64 t0;
+
+  v2.n_migrations = 2;
+  {
+    g_autoptr(BcStore) store = bc_store_open (path, &v2, &error);
+
+    g_assert_no_error (error);
+    plain = insert_incidents (store, 0, n);
+  }
+
+  t0 = g_get_monotonic_time ();
+  {
+    g_autoptr(BcStore) store = bc_store_open (path, bc_server_schema (), &error);
+
+    g_assert_no_error (error);
+    backfill = (g_get_monotonic_time () - t0) / (double) G_USEC_PER_SEC;
+    with_triggers = insert_incidents (store, n, n);
+  }
+
+  printf ("bench: stats-insert-without-triggers %.1f us/incident\n", plain * 1e6 / n);
+  printf ("bench: stats-insert-with-triggers %.1f us/incident\n", with_triggers * 1e6 / n);
+  printf ("bench: stats-backfill-rate %.0f incidents/s\n", n / backfill);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -191,6 +268,7 @@ main (int    argc,
   g_assert_nonnull (f.dir);
   f.db_path = g_build_filename (f.dir, "beacon.db", NULL);
 
+  bench_triggers (f.dir);
   seed (f.db_path);
 
   for (guint i = 0; i < G_N_ELEMENTS (periods); i++)
