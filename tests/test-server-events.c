@@ -747,6 +747,15 @@ stuck_client_read_close (GSocket  *socket,
     }
 }
 
+/* meson test --setup valgrind preloads valgrind's interposer. */
+static gboolean
+under_valgrind (void)
+{
+  const char *preload = g_getenv ("LD_PRELOAD");
+
+  return preload != NULL && strstr (preload, "vgpreload") != NULL;
+}
+
 static void
 tune_small_window (BsConfig *config)
 {
@@ -766,29 +775,33 @@ test_stuck_subscriber (Events        *e,
   gint64 final;
   gint64 worst = 0;
   guint stuck_events = 0;
+  gboolean valgrind = under_valgrind ();
+  /* Under valgrind this thread parses ~400 messages/s: one well-behaved peer is what it can
+   * serve without itself becoming too slow. */
+  guint n_others = valgrind ? 1 : G_N_ELEMENTS (others);
   gushort code;
 
   g_mutex_init (&dropped.lock);
   server_fixture_call (&e->f, watch_drops_in_server, &dropped);
 
   stuck = stuck_client_connect (&e->f, e->supervisor, start);
-  for (guint i = 0; i < G_N_ELEMENTS (others); i++)
+  for (guint i = 0; i < n_others; i++)
     {
       others[i] = sub_new (&e->f, e->dispatcher, start, TRUE);
       others[i]->latencies_us = g_array_new (FALSE, FALSE, sizeof (gint64));
     }
   sleep_iterating (100);
 
-  /* 2,000 events in 200 batches over about two seconds. */
-  e->producer.per_tick = 10;
+  /* 2,000 events in 200 batches over about two seconds (valgrind: 1,000 over five). */
+  e->producer.per_tick = valgrind ? 2 : 10;
   e->producer.interval_ms = 10;
   server_fixture_call (&e->f, producer_start_in_server, &e->producer);
-  while (fixture_last_seq (&e->f) < start + 2000)
+  while (fixture_last_seq (&e->f) < start + (valgrind ? 1000 : 2000))
     sleep_iterating (20);
   server_fixture_call (&e->f, producer_stop_in_server, &e->producer);
   final = fixture_last_seq (&e->f);
 
-  wait_for_seq (others, G_N_ELEMENTS (others), final);
+  wait_for_seq (others, n_others, final);
   g_assert_true (fixture_wait (was_dropped, &dropped, 10000));
 
   /* The stuck one was closed with the documented code and reason... */
@@ -807,7 +820,7 @@ test_stuck_subscriber (Events        *e,
   g_assert_cmpuint (stuck_events, <=, 300 + 100);
 
   /* ...and the others got everything, promptly, while it was stuck. */
-  for (guint i = 0; i < G_N_ELEMENTS (others); i++)
+  for (guint i = 0; i < n_others; i++)
     {
       g_assert_false (others[i]->closed);
       g_assert_cmpuint (others[i]->violations, ==, 0);
@@ -816,10 +829,12 @@ test_stuck_subscriber (Events        *e,
         worst = MAX (worst, g_array_index (others[i]->latencies_us, gint64, k));
     }
   g_test_message ("worst latency of the others: %.1f ms", worst / 1000.0);
-  /* Generous: the point is that nobody waits for the stuck peer (seconds), not a benchmark. */
-  g_assert_cmpint (worst, <, 500 * 1000);
+  /* Generous: the point is that nobody waits for the stuck peer (seconds), not a benchmark.
+   * Under valgrind this thread itself is the slow part, so only the other checks hold. */
+  if (!valgrind)
+    g_assert_cmpint (worst, <, 500 * 1000);
 
-  for (guint i = 0; i < G_N_ELEMENTS (others); i++)
+  for (guint i = 0; i < n_others; i++)
     sub_free (others[i]);
   server_fixture_call (&e->f, unwatch_drops_in_server, &dropped);
   g_free (dropped.username);

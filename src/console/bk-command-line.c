@@ -639,7 +639,7 @@ update_completions (BkCommandLine *self)
       if (text[0] != '\0')
         for (guint i = 0; i < G_N_ELEMENTS (verbs); i++)
           if (word[0] == '\0' || g_str_has_prefix (verbs[i].verb, word))
-            add_candidate (self->candidates, "", verbs[i].verb, verbs[i].verb, _(verbs[i].help));
+            add_candidate (self->candidates, word, verbs[i].verb, verbs[i].verb, _(verbs[i].help));
       break;
 
     case BK_COMMAND_SLOT_INCIDENT:

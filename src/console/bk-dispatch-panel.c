@@ -654,8 +654,9 @@ update_line (OrderLine *line)
 
   if (line->order_id != 0)
     {
-      g_autofree char *text = g_strdup_printf (_("Order %" G_GINT64_FORMAT " · %s"),
-                                               line->order_id, when != NULL ? when : "");
+      g_autofree char *id = g_strdup_printf ("%" G_GINT64_FORMAT, line->order_id);
+      /* Translators: an order's number and when it was sent */
+      g_autofree char *text = g_strdup_printf (_("Order %s · %s"), id, when != NULL ? when : "");
       gtk_label_set_label (line->detail, text);
     }
   else if (line->state == BK_ORDER_LINE_PENDING)

@@ -11,6 +11,7 @@
 
 /* How many closed incidents the "All" filter keeps. */
 #define CLOSED_KEEP 200
+#define BELL_INTERVAL_US (2 * G_USEC_PER_SEC)
 
 typedef enum
 {
@@ -50,6 +51,8 @@ struct _BkIncidentQueue
   GtkSingleSelection *selection;
   GHashTable *cells;          /* bound cell widgets (those on screen) */
   gint64 selected_id;
+  int limits_s[4];            /* the overdue-pN-seconds settings, read when they change */
+  gint64 last_bell;           /* monotonic */
   guint n_alerts;
   guint tick_id;
   gboolean closed_loaded;
@@ -90,6 +93,7 @@ enum {
 
 static guint signals[N_SIGNALS];
 
+guint bk_dbg_binds, bk_dbg_setups;
 static GQuark cell_incident_quark;
 static GQuark cell_column_quark;
 
@@ -109,15 +113,25 @@ set_add (GHashTable *set,
 
 /* ---- state of an incident ---------------------------------------------------------------- */
 
+static const char * const limit_keys[] = {
+  "overdue-p1-seconds", "overdue-p2-seconds", "overdue-p3-seconds", "overdue-p4-seconds",
+};
+
+/* Asked for every row on screen every second and for every open incident on every change:
+ * the settings are read when they change, not on each question. */
+static void
+read_limits (BkIncidentQueue *self)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (limit_keys); i++)
+    self->limits_s[i] = self->settings != NULL ? g_settings_get_int (self->settings, limit_keys[i])
+                                               : 0;
+}
+
 gboolean
 bk_incident_queue_is_overdue (BkIncidentQueue *self,
                               BcIncident      *incident)
 {
-  static const char * const keys[] = {
-    "overdue-p1-seconds", "overdue-p2-seconds", "overdue-p3-seconds", "overdue-p4-seconds",
-  };
   int priority;
-  gint64 limit_s;
 
   g_return_val_if_fail (BK_IS_INCIDENT_QUEUE (self), FALSE);
   g_return_val_if_fail (BC_IS_INCIDENT (incident), FALSE);
@@ -126,8 +140,8 @@ bk_incident_queue_is_overdue (BkIncidentQueue *self,
     return FALSE;
 
   priority = CLAMP (bc_incident_get_priority (incident), 1, 4);
-  limit_s = g_settings_get_int (self->settings, keys[priority - 1]);
-  return g_get_real_time () - bc_incident_get_created_at (incident) > limit_s * G_USEC_PER_SEC;
+  return g_get_real_time () - bc_incident_get_created_at (incident)
+         > (gint64) self->limits_s[priority - 1] * G_USEC_PER_SEC;
 }
 
 static const char *
@@ -323,6 +337,7 @@ setup_cb (GtkSignalListItemFactory *factory,
 {
   Column column = GPOINTER_TO_INT (user_data);
   GtkWidget *cell = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
+  extern guint bk_dbg_setups; bk_dbg_setups++;
   GtkWidget *label = gtk_label_new (NULL);
 
   gtk_widget_add_css_class (cell, "queue-cell");
@@ -379,6 +394,7 @@ bind_cb (GtkSignalListItemFactory *factory,
 {
   GtkWidget *cell = gtk_list_item_get_child (item);
   BcIncident *incident = gtk_list_item_get_item (item);
+  extern guint bk_dbg_binds; bk_dbg_binds++;
 
   g_object_set_qdata (G_OBJECT (cell), cell_incident_quark, incident);
   g_signal_connect_object (incident, "notify::version", G_CALLBACK (incident_notify_cb), cell,
@@ -609,6 +625,9 @@ update_summary (BkIncidentQueue *self)
   g_autofree char *new_text = NULL;
   gboolean empty;
 
+  if (self->summary_label == NULL)
+    return;   /* disposed */
+
   incidents = self->live_state != NULL ? bk_live_state_get_incidents (self->live_state)
                                        : G_LIST_MODEL (self->open);
   n_open = g_list_model_get_n_items (incidents);
@@ -700,12 +719,20 @@ static void
 alert (BkIncidentQueue *self,
        BcIncident      *incident)
 {
+  gint64 now = g_get_monotonic_time ();
+
   set_add (self->fresh, bc_incident_get_id (incident));
   /* Its row may be on screen already: the list binds rows while the live list changes. */
   refresh_row_state (self, incident);
   self->n_alerts++;
-  /* A sound needs a media backend the console cannot count on; the bell always works. */
-  gtk_widget_error_bell (GTK_WIDGET (self));
+
+  /* A sound needs a media backend the console cannot count on; the bell always works. A
+   * burst of calls about one event rings once: the rows say how many came. */
+  if (self->last_bell == 0 || now - self->last_bell > BELL_INTERVAL_US)
+    {
+      self->last_bell = now;
+      gtk_widget_error_bell (GTK_WIDGET (self));
+    }
 }
 
 static void
@@ -898,13 +925,34 @@ bk_incident_queue_set_live_state (BkIncidentQueue *self,
   update_summary (self);
 }
 
+static void
+settings_changed_cb (BkIncidentQueue *self,
+                     const char      *key)
+{
+  if (g_str_has_prefix (key, "overdue-"))
+    {
+      read_limits (self);
+      update_summary (self);
+    }
+}
+
 void
 bk_incident_queue_set_settings (BkIncidentQueue *self,
                                 GSettings       *settings)
 {
   g_return_if_fail (BK_IS_INCIDENT_QUEUE (self));
+  g_return_if_fail (settings == NULL || G_IS_SETTINGS (settings));
 
+  if (self->settings == settings)
+    return;
+
+  if (self->settings != NULL)
+    g_signal_handlers_disconnect_by_data (self->settings, self);
   g_set_object (&self->settings, settings);
+  if (settings != NULL)
+    g_signal_connect_object (settings, "changed", G_CALLBACK (settings_changed_cb), self,
+                             G_CONNECT_SWAPPED);
+  read_limits (self);
 }
 
 /* ---- selection ---------------------------------------------------------------------------- */
@@ -1188,6 +1236,8 @@ bk_incident_queue_dispose (GObject *object)
   g_clear_object (&self->selection);
   g_clear_object (&self->live_state);
   g_clear_object (&self->client);
+  if (self->settings != NULL)
+    g_signal_handlers_disconnect_by_data (self->settings, self);
   g_clear_object (&self->settings);
 
   G_OBJECT_CLASS (bk_incident_queue_parent_class)->dispose (object);

@@ -22,7 +22,9 @@
 #include "bs-stats.h"
 
 /* Commit after the day in which a transaction reaches this many incidents: large enough that
- * the fsync per commit does not matter, small enough to keep the WAL and memory bounded. */
+ * the fsync per commit does not matter, small enough to keep the WAL and memory bounded and
+ * to hold the write lock for only a fraction of a second (a server using the same database
+ * waits for it up to its busy timeout). */
 #define BATCH_INCIDENTS 20000
 #define MAX_PER_DAY 9999   /* JQ + date + 4 digits */
 
@@ -179,12 +181,11 @@ static const double hour_weights[24] = {
 /* Monday … Sunday. */
 static const double weekday_factor[7] = { 0.95, 0.94, 0.95, 0.97, 1.05, 1.10, 1.04 };
 
-/* Priority 1 … 4 by type, and how long the job takes once on scene (median, s). */
-static const struct
-{
-  double weights[BS_STATS_N_TYPES];
-} type_mix = { { 9, 20, 19, 3, 15, 18, 8, 8 } };
+/* Share of each type (in BcIncidentType order) on an ordinary day. */
+static const double type_mix[BS_STATS_N_TYPES] = { 9, 20, 19, 3, 15, 18, 8, 8 };
 
+/* By type: the priority 1 … 4 mix, how long the job takes once on scene (median, s), how it
+ * ends, and what the caller said. */
 static const struct
 {
   double      priority[BS_STATS_N_PRIORITIES];
@@ -393,10 +394,11 @@ seed_incident (Rng              *rng,
   double district_weights[G_N_ELEMENTS (districts)];
   const District *district;
   double lat, lon, north, east, scatter;
+  guint n_roads;
   int p;
 
   for (guint i = 0; i < BS_STATS_N_TYPES; i++)
-    type_weights[i] = type_mix.weights[i] * profile->type_factor[i];
+    type_weights[i] = type_mix[i] * profile->type_factor[i];
   /* Commuter traffic; crime and drink after dark. */
   if ((hour >= 7 && hour <= 9) || (hour >= 17 && hour <= 19))
     type_weights[BC_INCIDENT_TYPE_TRAFFIC] *= 1.6;
@@ -435,7 +437,9 @@ seed_incident (Rng              *rng,
   east = rng_normal (rng) * scatter;
   bc_geo_offset_m (lat, lon, north, east, &out->lat, &out->lon);
 
-  out->road = (guint) rng_below (rng, g_strv_length ((char **) district->roads));
+  for (n_roads = 0; district->roads[n_roads] != NULL; n_roads++)
+    ;
+  out->road = (guint) rng_below (rng, n_roads);
   out->house = 1 + (guint) rng_below (rng, 399);
   out->description = (guint) rng_below (rng, G_N_ELEMENTS (type_info[0].descriptions));
 }

@@ -40,7 +40,7 @@ typedef struct
 /* Writes @days local days of closed incidents that end with the day of @end_us (0: now):
  * incidents created before @end_us and closed before @end_us + 24 h but not after the present
  * moment (so a history that ends now lacks the last hour or two, whose incidents would still
- * be open). Numbers continue after those already there for a day. Commits every ~50,000
+ * be open). Numbers continue after those already there for a day. Commits every ~20,000
  * incidents: if it fails, whole committed days remain, with consistent roll-ups. */
 gboolean bs_history_seed      (BcStore                *store,
                                guint                   days,

@@ -14,9 +14,10 @@
 
 /* How often the wall-clock timer looks how far the scenario clock should be. */
 #define TIMER_MS 50
-/* A timer firing that finds the simulator further behind than this gives the time up rather
- * than freezing the server's main loop to catch up. */
-#define MAX_TICKS_PER_FIRING 600
+/* A timer firing runs ticks for at most this long, so that requests are served between
+ * them; a simulator more than a wall second behind gives the time up rather than freezing
+ * the server's main loop to catch up (an overloaded machine plays slower than asked). */
+#define FIRING_BUDGET_US (40 * 1000)
 /* Consoles extrapolate the scenario clock from sim.state; a sync every scenario minute keeps
  * them within a tick or two. */
 #define STATE_SYNC_MS 60000
@@ -127,6 +128,7 @@ struct _BsSimulator
   GSource       *timer;
   gint64         wall_anchor_us;   /* monotonic time at which … */
   gint64         sim_anchor_ms;    /* … the scenario was this far */
+  gboolean       behind;           /* said once that it cannot keep up */
 
   /* run state */
   GPtrArray     *units;            /* SimUnit, scenario order */
@@ -1241,17 +1243,21 @@ on_timer (gpointer user_data)
   BsSimulator *self = user_data;
   gint64 wall = g_get_monotonic_time ();
   gint64 target = self->sim_anchor_ms + (wall - self->wall_anchor_us) / 1000 * self->speed;
-  guint n = 0;
 
   while (self->playing && self->elapsed_ms + BS_SIMULATOR_TICK_MS <= target)
     {
       tick (self);
-      if (++n >= MAX_TICKS_PER_FIRING)
-        {
-          g_warning ("Simulator: falling behind at %u×; skipping ahead", self->speed);
-          rebase (self);
-          break;
-        }
+      if (g_get_monotonic_time () - wall > FIRING_BUDGET_US)
+        break;
+    }
+
+  if (self->playing && target - self->elapsed_ms > (gint64) self->speed * 1000)
+    {
+      if (!self->behind)
+        g_message ("Simulator: this machine cannot keep up with %u×; playing slower",
+                   self->speed);
+      self->behind = TRUE;
+      rebase (self);
     }
   return G_SOURCE_CONTINUE;
 }
