@@ -8,9 +8,12 @@
 #include <string.h>
 
 #include "bk-command-parser.h"
+#include "bk-gazetteer.h"
 
 /* The dispatcher's command line parser (src/console/bk-command-parser.c), without GTK: a
- * table of lines and what each must give, then completion slots and helpers. */
+ * table of lines and what each must give, then completion slots and helpers; and the gazetteer
+ * of place names it resolves PLACE with (src/console/bk-gazetteer.c, the training basemap's
+ * data from the source tree). */
 
 typedef struct
 {
@@ -285,6 +288,96 @@ test_lat_lon (void)
   g_assert_false (isnan (lat));
 }
 
+/* ---- gazetteer (the place names of the n command and the new-incident form) --------------- */
+
+static void
+test_gazetteer_landmark_and_street (void)
+{
+  BkGazetteer *gazetteer = bk_gazetteer_get_default ();
+  const BkPlace *station, *street;
+
+  g_assert_cmpuint (bk_gazetteer_get_n_places (gazetteer), >, 100);
+
+  station = bk_gazetteer_lookup (gazetteer, "荆门站");
+  g_assert_nonnull (station);
+  g_assert_cmpint (station->kind, ==, BK_PLACE_LANDMARK);
+  g_assert_cmpfloat_with_epsilon (station->lat, 31.0672, 1e-6);
+  g_assert_cmpfloat_with_epsilon (station->lon, 112.2452, 1e-6);
+  /* Blanks around the name do not matter. */
+  g_assert_true (bk_gazetteer_lookup (gazetteer, " 荆门站 ") == station);
+
+  street = bk_gazetteer_lookup (gazetteer, "象山大道");
+  g_assert_nonnull (street);
+  g_assert_cmpint (street->kind, ==, BK_PLACE_STREET);
+  g_assert_null (bk_gazetteer_lookup (gazetteer, "火星基地"));
+}
+
+static void
+test_gazetteer_crossing_any_order (void)
+{
+  BkGazetteer *gazetteer = bk_gazetteer_get_default ();
+  g_autoptr(GPtrArray) crossings = bk_gazetteer_complete (gazetteer, "象山大道与", 5);
+  const BkPlace *crossing;
+  g_auto(GStrv) streets = NULL;
+  g_autofree char *reversed = NULL;
+  g_autofree char *slashed = NULL;
+
+  g_assert_cmpuint (crossings->len, >=, 1);
+  crossing = g_ptr_array_index (crossings, 0);
+  g_assert_cmpint (crossing->kind, ==, BK_PLACE_INTERSECTION);
+  g_assert_true (g_str_has_suffix (crossing->name, "交叉口"));
+
+  /* "A与B交叉口" → also "B和A", "A/B", "B与A路口". */
+  streets = g_strsplit (crossing->name, "与", 2);
+  streets[1][strlen (streets[1]) - strlen ("交叉口")] = '\0';
+  reversed = g_strdup_printf ("%s和%s", streets[1], streets[0]);
+  slashed = g_strdup_printf ("%s/%s", streets[0], streets[1]);
+  g_assert_true (bk_gazetteer_lookup (gazetteer, reversed) == crossing);
+  g_assert_true (bk_gazetteer_lookup (gazetteer, slashed) == crossing);
+}
+
+static void
+test_gazetteer_complete_prefix_first (void)
+{
+  BkGazetteer *gazetteer = bk_gazetteer_get_default ();
+  g_autoptr(GPtrArray) places = bk_gazetteer_complete (gazetteer, "荆门", 50);
+  gboolean seen_inner = FALSE;
+
+  g_assert_cmpuint (places->len, >=, 3);
+  /* Names that start with the text come before those that only contain it. */
+  for (guint i = 0; i < places->len; i++)
+    {
+      const BkPlace *place = g_ptr_array_index (places, i);
+      gboolean prefix = g_str_has_prefix (place->name, "荆门");
+
+      g_assert_nonnull (strstr (place->name, "荆门"));
+      if (!prefix)
+        seen_inner = TRUE;
+      else
+        g_assert_false (seen_inner);
+    }
+
+  {
+    g_autoptr(GPtrArray) two = bk_gazetteer_complete (gazetteer, "荆门", 2);
+    g_autoptr(GPtrArray) none = bk_gazetteer_complete (gazetteer, "", 5);
+
+    g_assert_cmpuint (two->len, ==, 2);
+    g_assert_cmpuint (none->len, ==, 0);
+  }
+}
+
+static void
+test_gazetteer_describe (void)
+{
+  BkGazetteer *gazetteer = bk_gazetteer_get_default ();
+  g_autofree char *near_station = bk_gazetteer_describe (gazetteer, 31.0672 + 0.0005, 112.2452);
+  g_autofree char *nowhere = bk_gazetteer_describe (gazetteer, 40.0, 116.0);
+
+  g_assert_nonnull (strstr (near_station, "荆门站"));
+  g_assert_null (bk_gazetteer_nearest (gazetteer, 40.0, 116.0, 1000.0));
+  g_assert_nonnull (strstr (nowhere, "40.00000"));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -306,6 +399,10 @@ main (int    argc,
   g_test_add_func ("/command-parser/incident/expand-last-four-digits", test_expand_incident);
   g_test_add_func ("/command-parser/disposition/codes-labels-lookup", test_dispositions);
   g_test_add_func ("/command-parser/location/lat-lon", test_lat_lon);
+  g_test_add_func ("/gazetteer/lookup/landmark-and-street", test_gazetteer_landmark_and_street);
+  g_test_add_func ("/gazetteer/lookup/crossing-in-any-order", test_gazetteer_crossing_any_order);
+  g_test_add_func ("/gazetteer/complete/prefix-first", test_gazetteer_complete_prefix_first);
+  g_test_add_func ("/gazetteer/describe/nearest-place-or-coordinates", test_gazetteer_describe);
 
   return g_test_run ();
 }

@@ -331,6 +331,12 @@ row_shown (gpointer data)
   return FALSE;
 }
 
+static gboolean
+row_gone (gpointer data)
+{
+  return !row_shown (data);
+}
+
 static void
 wait_for_row (Console *console,
               gint64   id)
@@ -535,6 +541,24 @@ test_queue_sorted_by_status_priority_age (void)
   bk_incident_queue_set_filter (console->queue, BK_QUEUE_FILTER_MINE);
   g_assert_cmpuint (g_list_model_get_n_items (bk_incident_queue_get_model (console->queue)), ==, 1);
   bk_incident_queue_set_filter (console->queue, BK_QUEUE_FILTER_OPEN);
+
+  /* Cancelled, it leaves "Open" and stays under "All", greyed. */
+  {
+    g_autofree char *path = g_strdup_printf ("/api/v1/incidents/%" G_GINT64_FORMAT, p3);
+    g_autoptr(TestReply) reply = fixture_http (&dispatch.server, "PATCH", path, dispatch.token,
+                                               "{\"version\":1,\"status\":\"cancelled\"}", NULL);
+    Row row = { console, p3 };
+
+    assert_reply (reply, 200, NULL);
+    g_assert_true (wait_until (row_gone, &row));
+    bk_incident_queue_set_filter (console->queue, BK_QUEUE_FILTER_ALL);
+    g_assert_true (wait_until (row_shown, &row));
+    spin (100);
+    g_assert_true (has_class (bk_incident_queue_get_cell (console->queue, p3, "number"), "closed"));
+    /* The closed come last. */
+    g_assert_cmpuint (row_position (console, p3), >, row_position (console, dispatched));
+    bk_incident_queue_set_filter (console->queue, BK_QUEUE_FILTER_OPEN);
+  }
 }
 
 typedef struct
@@ -1488,7 +1512,7 @@ main (int    argc,
   gtk_init ();
   adw_init ();
 
-  g_test_add_func ("/dispatch/queue/sorted-by-status-priority-age", test_queue_sorted_by_status_priority_age);
+  g_test_add_func ("/dispatch/queue/sort-order-and-filters", test_queue_sorted_by_status_priority_age);
   g_test_add_func ("/dispatch/queue/new-urgent-incident-rings-and-highlights", test_queue_new_urgent_incident_alerts);
   g_test_add_func ("/dispatch/queue/overdue-row-turns-red", test_queue_overdue_turns_red);
   g_test_add_func ("/dispatch/panel/two-units-one-order-seen-by-second-console", test_panel_two_units_one_order);

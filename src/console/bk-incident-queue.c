@@ -93,9 +93,10 @@ enum {
 
 static guint signals[N_SIGNALS];
 
-guint bk_dbg_binds, bk_dbg_setups;
-static GQuark cell_incident_quark;
+static GQuark cell_incident_quark;   /* the incident bound now */
 static GQuark cell_column_quark;
+static GQuark cell_shown_quark;      /* the id and version of the incident the cell */
+static GQuark cell_version_quark;    /* last showed: same id and version, same content */
 
 static gboolean
 set_contains (GHashTable *set,
@@ -327,7 +328,11 @@ incident_notify_cb (GtkWidget  *cell,
   BkIncidentQueue *self = BK_INCIDENT_QUEUE (gtk_widget_get_ancestor (cell, BK_TYPE_INCIDENT_QUEUE));
 
   if (self != NULL)
-    update_cell (self, cell);
+    {
+      update_cell (self, cell);
+      g_object_set_qdata (G_OBJECT (cell), cell_version_quark,
+                          GSIZE_TO_POINTER ((gsize) bc_incident_get_version (incident)));
+    }
 }
 
 static void
@@ -337,7 +342,6 @@ setup_cb (GtkSignalListItemFactory *factory,
 {
   Column column = GPOINTER_TO_INT (user_data);
   GtkWidget *cell = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
-  extern guint bk_dbg_setups; bk_dbg_setups++;
   GtkWidget *label = gtk_label_new (NULL);
 
   gtk_widget_add_css_class (cell, "queue-cell");
@@ -394,13 +398,37 @@ bind_cb (GtkSignalListItemFactory *factory,
 {
   GtkWidget *cell = gtk_list_item_get_child (item);
   BcIncident *incident = gtk_list_item_get_item (item);
-  extern guint bk_dbg_binds; bk_dbg_binds++;
+
+  gboolean same = GPOINTER_TO_SIZE (g_object_get_qdata (G_OBJECT (cell), cell_shown_quark))
+                     == (gsize) bc_incident_get_id (incident)
+                  && GPOINTER_TO_SIZE (g_object_get_qdata (G_OBJECT (cell), cell_version_quark))
+                     == (gsize) bc_incident_get_version (incident);
 
   g_object_set_qdata (G_OBJECT (cell), cell_incident_quark, incident);
   g_signal_connect_object (incident, "notify::version", G_CALLBACK (incident_notify_cb), cell,
                            G_CONNECT_SWAPPED);
   g_hash_table_add (self->cells, cell);
-  update_cell (self, cell);
+
+  /* GTK 4.8's list binds every row on screen again when a row is inserted above them;
+   * a cell that already shows this version of the incident only needs its time-dependent
+   * state. */
+  if (same)
+    {
+      update_row_classes (self, cell, incident);
+      if (GPOINTER_TO_INT (g_object_get_qdata (G_OBJECT (cell), cell_column_quark)) == COLUMN_AGE)
+        {
+          g_autofree char *text = age_text (incident);
+          gtk_label_set_label (cell_label (cell), text);
+        }
+    }
+  else
+    {
+      update_cell (self, cell);
+      g_object_set_qdata (G_OBJECT (cell), cell_shown_quark,
+                          GSIZE_TO_POINTER ((gsize) bc_incident_get_id (incident)));
+      g_object_set_qdata (G_OBJECT (cell), cell_version_quark,
+                          GSIZE_TO_POINTER ((gsize) bc_incident_get_version (incident)));
+    }
   ensure_tick (self);
 }
 
@@ -1324,6 +1352,8 @@ bk_incident_queue_class_init (BkIncidentQueueClass *klass)
 
   cell_incident_quark = g_quark_from_static_string ("bk-queue-cell-incident");
   cell_column_quark = g_quark_from_static_string ("bk-queue-cell-column");
+  cell_shown_quark = g_quark_from_static_string ("bk-queue-cell-shown");
+  cell_version_quark = g_quark_from_static_string ("bk-queue-cell-version");
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/cn/jingmen/Beacon/bk-incident-queue.ui");

@@ -149,8 +149,6 @@ struct _BsSimulator
 
 G_DEFINE_FINAL_TYPE (BsSimulator, bs_simulator, G_TYPE_OBJECT)
 
-static void schedule_timer (BsSimulator *self);
-
 /* ---- Small helpers -------------------------------------------------------------------------- */
 
 static gint64

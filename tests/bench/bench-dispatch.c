@@ -205,7 +205,6 @@ run_round (Bench      *bench,
   for (guint i = 0; i < bench->latencies_ms->len; i++)
     sum += g_array_index (bench->latencies_ms, double, i);
 
-  { extern guint bk_dbg_binds, bk_dbg_setups; g_printerr ("binds %u setups %u\n", bk_dbg_binds, bk_dbg_setups); }
   g_print ("bench: queue-latency-%s-n %u incidents\n", name, bench->latencies_ms->len);
   g_print ("bench: queue-latency-%s-mean %.2f ms\n", name, sum / bench->latencies_ms->len);
   g_print ("bench: queue-latency-%s-p50 %.2f ms\n", name, percentile (bench->latencies_ms, 0.50));
