@@ -9,7 +9,9 @@
 #include <string.h>
 #include <sys/wait.h>
 
+#include "bc-client.h"
 #include "bc-schema.h"
+#include "bc-stats.h"
 #include "bs-history.h"
 #include "bs-stats.h"
 #include "server-fixture.h"
@@ -901,6 +903,283 @@ test_summary_roles (Stats         *s,
   assert_reply (none, 401, "unauthorized");
 }
 
+/* ---- The console's decoder (BcStatsSummary) ---------------------------------------------- */
+
+static void
+assert_period_equals_json (const BcStatsPeriodFigures *figures,
+                           JsonObject                 *json)
+{
+  JsonObject *by_type = json_object_get_object_member (json, "by_type");
+  JsonObject *by_priority = json_object_get_object_member (json, "by_priority");
+  JsonObject *by_district = json_object_get_object_member (json, "by_district");
+  JsonArray *by_hour = json_object_get_array_member (json, "by_hour");
+  JsonArray *by_day = json_object_get_array_member (json, "by_day");
+  const char *durations[] = { "dispatch_time_s", "response_time_s" };
+  const BcStatsDuration *decoded[] = { &figures->dispatch_time, &figures->response_time };
+  gint64 district_sum = 0;
+
+  g_assert_cmpstr (figures->first_day, ==, json_object_get_string_member (json, "first_day"));
+  g_assert_cmpstr (figures->last_day, ==, json_object_get_string_member (json, "last_day"));
+  g_assert_cmpuint (figures->days, ==, json_object_get_int_member (json, "days"));
+  g_assert_cmpint (figures->total, ==, json_object_get_int_member (json, "total"));
+  g_assert_cmpint (figures->closed, ==, json_object_get_int_member (json, "closed"));
+  g_assert_cmpint (figures->cancelled, ==, json_object_get_int_member (json, "cancelled"));
+  for (guint i = 0; i < BC_STATS_N_TYPES; i++)
+    g_assert_cmpint (figures->by_type[i], ==,
+                     json_object_get_int_member (by_type,
+                                                 bc_incident_type_to_string ((BcIncidentType) i)));
+  for (guint p = 0; p < BC_STATS_N_PRIORITIES; p++)
+    {
+      char key[2] = { (char) ('1' + p), 0 };
+      g_assert_cmpint (figures->by_priority[p], ==, json_object_get_int_member (by_priority, key));
+    }
+  for (guint h = 0; h < 24; h++)
+    g_assert_cmpint (figures->by_hour[h], ==, json_array_get_int_element (by_hour, h));
+
+  g_assert_cmpuint (figures->by_district->len, ==, json_object_get_size (by_district));
+  for (guint i = 0; i < figures->by_district->len; i++)
+    {
+      const BcStatsDistrictCount *entry = &g_array_index (figures->by_district,
+                                                          BcStatsDistrictCount, i);
+      g_assert_cmpint (entry->count, ==, json_object_get_int_member (by_district, entry->district));
+      if (i > 0)
+        g_assert_cmpint (entry->count, <=, g_array_index (figures->by_district,
+                                                          BcStatsDistrictCount, i - 1).count);
+      district_sum += entry->count;
+    }
+  g_assert_cmpint (district_sum, ==, figures->total);
+
+  g_assert_cmpuint (figures->by_day->len, ==, json_array_get_length (by_day));
+  for (guint i = 0; i < figures->by_day->len; i++)
+    {
+      const BcStatsDay *day = &g_array_index (figures->by_day, BcStatsDay, i);
+      JsonObject *expected = json_array_get_object_element (by_day, i);
+
+      g_assert_cmpstr (day->date, ==, json_object_get_string_member (expected, "date"));
+      g_assert_cmpint (day->total, ==, json_object_get_int_member (expected, "total"));
+      g_assert_cmpint (day->closed, ==, json_object_get_int_member (expected, "closed"));
+      g_assert_cmpint (day->cancelled, ==, json_object_get_int_member (expected, "cancelled"));
+    }
+
+  for (guint i = 0; i < G_N_ELEMENTS (durations); i++)
+    {
+      JsonObject *expected = json_object_get_object_member (json, durations[i]);
+
+      g_assert_cmpint (decoded[i]->count, ==, json_object_get_int_member (expected, "count"));
+      if (json_object_get_null_member (expected, "p50"))
+        g_assert_cmpfloat (decoded[i]->p50, <, 0);
+      else
+        g_assert_cmpfloat (decoded[i]->p50, ==, json_object_get_double_member (expected, "p50"));
+      if (json_object_get_null_member (expected, "p90"))
+        g_assert_cmpfloat (decoded[i]->p90, <, 0);
+      else
+        g_assert_cmpfloat (decoded[i]->p90, ==, json_object_get_double_member (expected, "p90"));
+    }
+}
+
+static void
+assert_summary_equals_json (const BcStatsSummary *summary,
+                            JsonObject           *json)
+{
+  JsonObject *filter = json_object_get_object_member (json, "filter");
+  JsonObject *today = json_object_get_object_member (json, "today");
+  JsonObject *last_week = json_object_get_object_member (json, "same_weekday_last_week");
+  JsonObject *live = json_object_get_object_member (json, "live");
+  JsonObject *open = json_object_get_object_member (live, "open_by_priority");
+  JsonObject *units = json_object_get_object_member (live, "units_by_status");
+
+  g_assert_cmpstr (bc_stats_period_to_string (summary->period), ==,
+                   json_object_get_string_member (json, "period"));
+  g_assert_cmpstr (summary->district, ==, json_object_get_string_member_with_default (
+                                            filter, "district", NULL));
+  g_assert_cmpstr (summary->type, ==, json_object_get_string_member_with_default (
+                                        filter, "type", NULL));
+  assert_period_equals_json (&summary->current, json_object_get_object_member (json, "current"));
+  assert_period_equals_json (&summary->previous,
+                             json_object_get_object_member (json, "previous"));
+  g_assert_cmpstr (summary->today_date, ==, json_object_get_string_member (today, "date"));
+  g_assert_cmpint (summary->today_count, ==, json_object_get_int_member (today, "count"));
+  g_assert_cmpstr (summary->last_week_date, ==, json_object_get_string_member (last_week, "date"));
+  g_assert_cmpint (summary->last_week_count, ==, json_object_get_int_member (last_week, "count"));
+  g_assert_cmpint (summary->last_week_full_day, ==,
+                   json_object_get_int_member (last_week, "full_day"));
+  g_assert_cmpint (summary->open_total, ==, json_object_get_int_member (live, "open_total"));
+  for (guint p = 0; p < BC_STATS_N_PRIORITIES; p++)
+    {
+      char key[2] = { (char) ('1' + p), 0 };
+      g_assert_cmpint (summary->open_by_priority[p], ==, json_object_get_int_member (open, key));
+    }
+  for (guint i = 0; i < BC_STATS_N_STATUSES; i++)
+    g_assert_cmpint (summary->units_by_status[i], ==,
+                     json_object_get_int_member (units,
+                                                 bc_unit_status_to_string ((BcUnitStatus) i)));
+}
+
+static void
+store_async_result (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+/* What the console's client decodes is exactly what the server answered, for every query the
+ * wall and the analysis view make (periods, filters, a custom range); the query string the
+ * client builds escapes Chinese district names. */
+static void
+test_client_summary_decodes (Stats         *s,
+                             gconstpointer  data)
+{
+  SeedCall seed = { 120, 5, parse_time ("2026-03-18T12:00:00+08:00") };
+  static const BcStatsQuery queries[] = {
+    { BC_STATS_PERIOD_WEEK, NULL, "2026-03-18", NULL, NULL },
+    { BC_STATS_PERIOD_MONTH, NULL, "2026-03-18", "东宝区", NULL },
+    { BC_STATS_PERIOD_QUARTER, NULL, "2026-03-18", NULL, "traffic" },
+    { BC_STATS_PERIOD_CUSTOM, "2026-01-01", "2026-02-15", "京山市", "dispute" },
+    { BC_STATS_PERIOD_DAY, NULL, NULL, NULL, NULL },
+  };
+  g_autoptr(BcClient) client = NULL;
+  gint64 unit = fixture_add_unit (&s->f, "东宝巡01", JINGMEN_LAT, JINGMEN_LON);
+
+  g_assert_cmpint (unit, >, 0);
+  server_fixture_call (&s->f, seed_in_server, &seed);
+  live_create (s, "2026-03-18T14:00:00+08:00", BC_INCIDENT_TYPE_FIRE, 1, "东宝区");
+
+  client = bc_client_new (s->f.base_uri, NULL);
+  bc_client_set_token (client, "super1", s->supervisor);
+
+  for (guint i = 0; i < G_N_ELEMENTS (queries); i++)
+    {
+      g_autoptr(GAsyncResult) result = NULL;
+      g_autoptr(GError) error = NULL;
+      g_autoptr(BcStatsSummary) summary = NULL;
+      g_autoptr(TestReply) reply = NULL;
+      g_autofree char *query = bc_stats_query_to_string (&queries[i]);
+      JsonObject *json = get_summary (s, query, &reply);
+
+      bc_client_stats_summary_async (client, &queries[i], NULL, store_async_result, &result);
+      while (result == NULL)
+        g_main_context_iteration (NULL, TRUE);
+      summary = bc_client_stats_summary_finish (client, result, &error);
+      g_assert_no_error (error);
+      g_assert_nonnull (summary);
+      g_test_message ("query %s: %" G_GINT64_FORMAT " incidents", query, summary->current.total);
+      g_assert_cmpint (summary->current.total, >, 0);
+      g_assert_cmpstr (summary->district, ==, queries[i].district);
+      assert_summary_equals_json (summary, json);
+    }
+}
+
+/* Replaces or removes the member at a dotted path (array indexes as numbers). */
+static void
+edit_member (JsonNode   *root,
+             const char *path,
+             JsonNode   *value)
+{
+  g_auto(GStrv) parts = g_strsplit (path, ".", -1);
+  JsonNode *node = root;
+  guint n = g_strv_length (parts);
+
+  for (guint i = 0; i + 1 < n; i++)
+    {
+      if (JSON_NODE_HOLDS_ARRAY (node))
+        node = json_array_get_element (json_node_get_array (node),
+                                       (guint) g_ascii_strtoull (parts[i], NULL, 10));
+      else
+        node = json_object_get_member (json_node_get_object (node), parts[i]);
+      g_assert_nonnull (node);
+    }
+
+  if (JSON_NODE_HOLDS_ARRAY (node))
+    {
+      JsonArray *array = json_node_get_array (node);
+      guint index = (guint) g_ascii_strtoull (parts[n - 1], NULL, 10);
+
+      if (value == NULL)
+        json_array_remove_element (array, index);
+      else
+        {
+          /* json-glib 1.6 has no "replace element": rebuild the array. */
+          JsonArray *copy = json_array_new ();
+          for (guint i = 0; i < json_array_get_length (array); i++)
+            json_array_add_element (copy, i == index ? value
+                                                     : json_node_copy (json_array_get_element (array, i)));
+          json_node_take_array (node, copy);
+        }
+    }
+  else if (value == NULL)
+    json_object_remove_member (json_node_get_object (node), parts[n - 1]);
+  else
+    json_object_set_member (json_node_get_object (node), parts[n - 1], value);
+}
+
+/* A damaged answer is refused with the path of the damage, never shown as wrong numbers. */
+static void
+test_client_summary_rejects_damage (Stats         *s,
+                                    gconstpointer  data)
+{
+  static const struct
+  {
+    const char *path;
+    const char *value;      /* JSON, or NULL to remove the member */
+    int         code;
+    const char *message_prefix;
+  } cases[] = {
+    { "period", "\"fortnight\"", BC_MODEL_ERROR_UNKNOWN_VALUE, "period" },
+    { "current.total", "-1", BC_MODEL_ERROR_OUT_OF_RANGE, "current.total" },
+    { "current.total", "\"12\"", BC_MODEL_ERROR_WRONG_TYPE, "current.total" },
+    { "previous.by_type.fire", NULL, BC_MODEL_ERROR_MISSING_FIELD, "previous.by_type.fire" },
+    { "current.by_priority.4", NULL, BC_MODEL_ERROR_MISSING_FIELD, "current.by_priority.4" },
+    { "current.by_hour.23", NULL, BC_MODEL_ERROR_OUT_OF_RANGE, "current.by_hour" },
+    { "current.by_hour.5", "-3", BC_MODEL_ERROR_OUT_OF_RANGE, "current.by_hour[5]" },
+    { "current.by_day.3", NULL, BC_MODEL_ERROR_OUT_OF_RANGE, "current.by_day" },
+    { "current.by_day.2.date", "\"2026-03-01\"", BC_MODEL_ERROR_OUT_OF_RANGE,
+      "current.by_day[2].date" },
+    { "current.by_day.1.date", "\"2026-02-30\"", BC_MODEL_ERROR_INVALID_FORMAT,
+      "current.by_day[1].date" },
+    { "current.days", "0", BC_MODEL_ERROR_OUT_OF_RANGE, "current.days" },
+    { "current.dispatch_time_s.p50", "null", BC_MODEL_ERROR_MISSING_FIELD,
+      "current.dispatch_time_s.p50" },
+    { "current.by_district.东宝区", "-5", BC_MODEL_ERROR_OUT_OF_RANGE, "current.by_district" },
+    { "today.date", "\"2026/03/18\"", BC_MODEL_ERROR_INVALID_FORMAT, "today.date" },
+    { "live.units_by_status.off_duty", NULL, BC_MODEL_ERROR_MISSING_FIELD,
+      "live.units_by_status.off_duty" },
+    { "live", "[]", BC_MODEL_ERROR_WRONG_TYPE, "live" },
+  };
+  SeedCall seed = { 30, 9, parse_time ("2026-03-18T12:00:00+08:00") };
+  g_autoptr(TestReply) reply = NULL;
+  g_autoptr(BcStatsSummary) intact = NULL;
+  g_autoptr(GError) intact_error = NULL;
+
+  server_fixture_call (&s->f, seed_in_server, &seed);
+  get_summary (s, "period=week&end=2026-03-18", &reply);
+  intact = bc_stats_summary_from_json (reply->json, &intact_error);
+  g_assert_no_error (intact_error);
+  g_assert_cmpfloat (intact->current.dispatch_time.p50, >, 0);
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      /* json_node_copy() shares the objects: a deep copy goes through the text. */
+      g_autofree char *text = json_to_string (reply->json, FALSE);
+      g_autoptr(JsonNode) document = test_parse_json (text, strlen (text));
+      g_autoptr(GError) error = NULL;
+      g_autoptr(BcStatsSummary) summary = NULL;
+      JsonNode *value = NULL;
+
+      if (cases[i].value != NULL)
+        {
+          value = test_parse_json (cases[i].value, strlen (cases[i].value));
+          g_assert_nonnull (value);
+        }
+      edit_member (document, cases[i].path, value);
+      summary = bc_stats_summary_from_json (document, &error);
+      g_test_message ("%s → %s", cases[i].path, error != NULL ? error->message : "accepted");
+      g_assert_null (summary);
+      g_assert_error (error, BC_MODEL_ERROR, cases[i].code);
+      g_assert_true (g_str_has_prefix (error->message, cases[i].message_prefix));
+    }
+}
+
 /* ---- Roll-ups without a server ------------------------------------------------------------- */
 
 typedef struct
@@ -1714,6 +1993,10 @@ main (int    argc,
               test_summary_bad_parameters, stats_teardown);
   g_test_add ("/stats/summary/roles", Stats, NULL, stats_setup, test_summary_roles,
               stats_teardown);
+  g_test_add ("/stats/client/summary-equals-server-answer", Stats, NULL, stats_setup,
+              test_client_summary_decodes, stats_teardown);
+  g_test_add ("/stats/client/summary-damage-rejected-with-path", Stats, NULL, stats_setup,
+              test_client_summary_rejects_damage, stats_teardown);
 
   return g_test_run ();
 }

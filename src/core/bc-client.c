@@ -2379,6 +2379,39 @@ bc_client_cameras_near_finish (BcClient      *self,
   return finish_pointer (self, result, bc_client_cameras_near_async, error);
 }
 
+static gpointer
+decode_stats_summary (BcClient *self, JsonNode *node, gpointer extra, GError **error)
+{
+  return bc_stats_summary_from_json (node, error);
+}
+
+void
+bc_client_stats_summary_async (BcClient            *self,
+                               const BcStatsQuery  *query,
+                               GCancellable        *cancellable,
+                               GAsyncReadyCallback  callback,
+                               gpointer             user_data)
+{
+  g_autofree char *parameters = NULL;
+  g_autofree char *path = NULL;
+
+  g_return_if_fail (BC_IS_CLIENT (self));
+  g_return_if_fail (query != NULL);
+
+  parameters = bc_stats_query_to_string (query);
+  path = g_strconcat (API "/stats/summary?", parameters, NULL);
+  call (self, bc_client_stats_summary_async, "GET", path, NULL, decode_stats_summary,
+        (GDestroyNotify) bc_stats_summary_unref, cancellable, callback, user_data);
+}
+
+BcStatsSummary *
+bc_client_stats_summary_finish (BcClient      *self,
+                                GAsyncResult  *result,
+                                GError       **error)
+{
+  return finish_pointer (self, result, bc_client_stats_summary_async, error);
+}
+
 void
 bc_client_audit_async (BcClient            *self,
                        gint64               since_id,

@@ -32,6 +32,7 @@
 #include "bc-geo.h"
 #include "bc-model.h"
 #include "bc-outbox.h"
+#include "bc-stats.h"
 
 G_BEGIN_DECLS
 
@@ -349,6 +350,16 @@ void               bc_client_cameras_near_async    (BcClient           *self,
                                                     GAsyncReadyCallback callback,
                                                     gpointer            user_data);
 GPtrArray         *bc_client_cameras_near_finish   (BcClient           *self,
+                                                    GAsyncResult       *result,
+                                                    GError            **error);
+
+/* GET /stats/summary (docs/stats.md): supervisor, dispatcher, trainer and admin roles. */
+void               bc_client_stats_summary_async   (BcClient           *self,
+                                                    const BcStatsQuery *query,
+                                                    GCancellable       *cancellable,
+                                                    GAsyncReadyCallback callback,
+                                                    gpointer            user_data);
+BcStatsSummary    *bc_client_stats_summary_finish  (BcClient           *self,
                                                     GAsyncResult       *result,
                                                     GError            **error);
 

@@ -91,6 +91,14 @@ _bs_repo_now (BsRepo *self)
   return self->clock (self->clock_data);
 }
 
+gint64
+bs_repo_now (BsRepo *self)
+{
+  g_return_val_if_fail (BS_IS_REPO (self), 0);
+
+  return _bs_repo_now (self);
+}
+
 void
 bs_repo_set_clock (BsRepo          *self,
                    BsRepoClockFunc  clock,

@@ -88,6 +88,8 @@ typedef gint64 (*BsRepoClockFunc) (gpointer user_data);
 void         bs_repo_set_clock           (BsRepo            *self,
                                           BsRepoClockFunc    clock,
                                           gpointer           user_data);
+/* The time on the repo's clock: what "now" and "today" mean to this server. */
+gint64       bs_repo_now                 (BsRepo            *self);
 
 /* Incidents */
 BcIncident  *bs_repo_create_incident     (BsRepo            *self,

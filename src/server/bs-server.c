@@ -1607,7 +1607,8 @@ handle_stats_summary (BsServer  *self,
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) node = NULL;
   BsStatsQuery query;
-  gint64 now = bc_time_now ();
+  /* The repo's clock, not the wall clock: in a demo "today" is the scenario's day. */
+  gint64 now = bs_repo_now (self->repo);
 
   if (!bs_stats_query_parse (req->query, now, &query, &error))
     {
