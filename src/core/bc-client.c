@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "bc-json-private.h"
+#include "bc-object-private.h"
 #include "bc-version.h"
 
 #define API "/api/v1"
@@ -1051,35 +1052,15 @@ set_state (BcClient          *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONNECTION_STATE]);
 }
 
-static void
-set_reconnect_at (BcClient *self,
-                  gint64    at)
-{
-  if (self->reconnect_at == at)
-    return;
-  self->reconnect_at = at;
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RECONNECT_AT]);
-}
-
-static void
-set_offline_since (BcClient *self,
-                   gint64    since)
-{
-  if (self->offline_since == since)
-    return;
-  self->offline_since = since;
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_OFFLINE_SINCE]);
-}
-
-static void
-set_last_seq (BcClient *self,
-              gint64    seq)
-{
-  if (self->last_seq == seq)
-    return;
-  self->last_seq = seq;
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LAST_SEQ]);
-}
+/* The client's time and sequence properties notify only on a change. */
+#define set_reconnect_at(self, at) \
+  _bc_object_set_int64 (G_OBJECT (self), &(self)->reconnect_at, (at), \
+                        properties[PROP_RECONNECT_AT])
+#define set_offline_since(self, since) \
+  _bc_object_set_int64 (G_OBJECT (self), &(self)->offline_since, (since), \
+                        properties[PROP_OFFLINE_SINCE])
+#define set_last_seq(self, seq) \
+  _bc_object_set_int64 (G_OBJECT (self), &(self)->last_seq, (seq), properties[PROP_LAST_SEQ])
 
 static void
 bc_client_dispose (GObject *object)

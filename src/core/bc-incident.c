@@ -7,6 +7,7 @@
 
 #include "bc-incident.h"
 #include "bc-json-private.h"
+#include "bc-object-private.h"
 #include "bc-time.h"
 
 /*
@@ -79,32 +80,10 @@ static GParamSpec *properties[N_PROPS];
 
 #define DEFAULT_PRIORITY 3
 
-static void
-set_string (BcIncident  *self,
-            char       **field,
-            const char  *value,
-            guint        prop)
-{
-  if (g_strcmp0 (*field, value) == 0)
-    return;
-
-  g_free (*field);
-  *field = g_strdup (value);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[prop]);
-}
-
-static void
-set_int64 (BcIncident *self,
-           gint64     *field,
-           gint64      value,
-           guint       prop)
-{
-  if (*field == value)
-    return;
-
-  *field = value;
-  g_object_notify_by_pspec (G_OBJECT (self), properties[prop]);
-}
+#define set_string(self, field, value, prop) \
+  _bc_object_set_string (G_OBJECT (self), (field), (value), properties[(prop)])
+#define set_int64(self, field, value, prop) \
+  _bc_object_set_int64 (G_OBJECT (self), (field), (value), properties[(prop)])
 
 static void
 bc_incident_finalize (GObject *object)

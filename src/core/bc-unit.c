@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include "bc-json-private.h"
+#include "bc-object-private.h"
 #include "bc-unit.h"
 
 /*
@@ -54,45 +55,12 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
-static void
-set_string (BcUnit      *self,
-            char       **field,
-            const char  *value,
-            guint        prop)
-{
-  if (g_strcmp0 (*field, value) == 0)
-    return;
-
-  g_free (*field);
-  *field = g_strdup (value);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[prop]);
-}
-
-static void
-set_int64 (BcUnit *self,
-           gint64 *field,
-           gint64  value,
-           guint   prop)
-{
-  if (*field == value)
-    return;
-
-  *field = value;
-  g_object_notify_by_pspec (G_OBJECT (self), properties[prop]);
-}
-
-static void
-set_double (BcUnit *self,
-            double *field,
-            double  value,
-            guint   prop)
-{
-  if (*field == value)
-    return;
-
-  *field = value;
-  g_object_notify_by_pspec (G_OBJECT (self), properties[prop]);
-}
+#define set_string(self, field, value, prop) \
+  _bc_object_set_string (G_OBJECT (self), (field), (value), properties[(prop)])
+#define set_int64(self, field, value, prop) \
+  _bc_object_set_int64 (G_OBJECT (self), (field), (value), properties[(prop)])
+#define set_double(self, field, value, prop) \
+  _bc_object_set_double (G_OBJECT (self), (field), (value), properties[(prop)])
 
 static void
 bc_unit_finalize (GObject *object)
