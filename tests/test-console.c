@@ -865,6 +865,14 @@ test_layer_setting_hides_units (void)
   g_assert_false (bk_point_layer_get_show_cameras (layer));
   g_settings_set_boolean (settings, "layer-cameras", TRUE);
   g_assert_true (bk_point_layer_get_show_cameras (layer));
+
+  /* District boundaries are a layer of their own, in the same menu. */
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (bk_map_view_get_district_layer (map_view))));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (console.window), "layers.layer-districts", NULL));
+  g_assert_false (g_settings_get_boolean (settings, "layer-districts"));
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (bk_map_view_get_district_layer (map_view))));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (console.window), "layers.layer-districts", NULL));
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (bk_map_view_get_district_layer (map_view))));
 }
 
 static BkPreferences *

@@ -24,7 +24,7 @@
 #define CENTER_LAT 31.0355
 #define CENTER_LON 112.2040
 #define WAIT_MS 20000
-#define N_AREAS 16
+#define N_AREAS 17
 #define UNITS_PER_AREA 4
 
 typedef struct
@@ -712,6 +712,87 @@ test_panel_two_units_one_order (void)
   g_assert_cmpstr (bk_dispatch_panel_get_unit_state_text (b->panel, first), ==,
                    bc_order_unit_state_label (BC_ORDER_UNIT_STATE_ACKNOWLEDGED));
   g_assert_cmpint (bk_dispatch_panel_get_unit_state (b->panel, second), ==, BK_ORDER_LINE_SENT);
+}
+
+/* The "Acknowledged by Radio" button of @unit's line in the panel's order list, or NULL. */
+static GtkWidget *
+find_radio_button (GtkWidget *widget,
+                   gint64     unit)
+{
+  if (g_strcmp0 (gtk_widget_get_name (widget), "ack-by-radio") == 0)
+    {
+      GtkWidget *row = gtk_widget_get_ancestor (widget, GTK_TYPE_LIST_BOX_ROW);
+      gint64 *row_unit = row != NULL ? g_object_get_data (G_OBJECT (row), "unit-id") : NULL;
+
+      return row_unit != NULL && *row_unit == unit ? widget : NULL;
+    }
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_radio_button (child, unit);
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* The crew of the first unit answers over the radio; the dispatcher presses the line's
+ * "Acknowledged by Radio". The server records it as the unit's answer, made by the dispatcher,
+ * the line turns acknowledged and loses the button; the other unit's line keeps it. */
+static void
+test_panel_ack_by_radio (void)
+{
+  g_autoptr(Console) console = NULL;
+  GtkWidget *button, *other;
+  gint64 id, order_id, first, second;
+
+  ensure_server ();
+  first = dispatch.units[16][0];
+  second = dispatch.units[16][1];
+  console = console_open ("dispatcher1");
+
+  id = create_incident_http (16, "traffic", 2, "月亮湖路16号");
+  select_and_load (console, id);
+  bk_dispatch_panel_set_checked (console->panel, second, TRUE);
+  g_assert_true (bk_dispatch_panel_send (console->panel));
+  wait_unit_state (console, first, BK_ORDER_LINE_SENT);
+  wait_unit_state (console, second, BK_ORDER_LINE_SENT);
+  order_id = count ("SELECT id FROM orders WHERE incident = %" G_GINT64_FORMAT, id);
+  /* The panel reloads the recommendations after the order; let it settle. */
+  g_assert_true (wait_until (panel_idle, console));
+
+  button = find_radio_button (GTK_WIDGET (console->panel), first);
+  other = find_radio_button (GTK_WIDGET (console->panel), second);
+  g_assert_nonnull (button);
+  g_assert_nonnull (other);
+  g_assert_true (gtk_widget_get_visible (button));
+  g_assert_cmpstr (gtk_button_get_label (GTK_BUTTON (button)), ==, _("Acknowledged by Radio"));
+  g_assert_true (gtk_widget_is_sensitive (button));
+  {
+    g_autofree char *path = save_screenshot (GTK_WIDGET (console->window), "dispatch-ack-by-radio.png");
+    g_test_message ("screenshot: %s", path);
+  }
+
+  gtk_widget_activate (button);
+  wait_unit_state (console, first, BK_ORDER_LINE_ACKNOWLEDGED);
+
+  g_assert_cmpint (count ("SELECT count(*) FROM order_units WHERE order_id = %" G_GINT64_FORMAT
+                          " AND unit = %" G_GINT64_FORMAT " AND state = 'acknowledged'",
+                          order_id, first), ==, 1);
+  g_assert_cmpint (count ("SELECT count(*) FROM order_units WHERE order_id = %" G_GINT64_FORMAT
+                          " AND unit = %" G_GINT64_FORMAT " AND state = 'sent'",
+                          order_id, second), ==, 1);
+  g_assert_cmpint (count ("SELECT count(*) FROM audit WHERE action = 'order.ack'"
+                          " AND target = 'order/%" G_GINT64_FORMAT "' AND username = 'dispatcher1'"
+                          " AND json_extract (detail, '$.unit') = %" G_GINT64_FORMAT
+                          " AND json_extract (detail, '$.by_radio') = 1", order_id, first), ==, 1);
+  g_assert_cmpstr (bk_dispatch_panel_get_message (console->panel), ==, NULL);
+
+  g_assert_false (gtk_widget_get_visible (button));
+  g_assert_true (gtk_widget_get_visible (other));
+  g_assert_cmpint (bk_dispatch_panel_get_unit_state (console->panel, second), ==, BK_ORDER_LINE_SENT);
 }
 
 static gboolean
@@ -1517,6 +1598,7 @@ main (int    argc,
   g_test_add_func ("/dispatch/queue/overdue-row-turns-red", test_queue_overdue_turns_red);
   g_test_add_func ("/dispatch/panel/two-units-one-order-seen-by-second-console", test_panel_two_units_one_order);
   g_test_add_func ("/dispatch/panel/race-for-one-unit-exactly-one-order", test_panel_race_for_one_unit);
+  g_test_add_func ("/dispatch/panel/ack-by-radio-recorded-for-unit", test_panel_ack_by_radio);
   g_test_add_func ("/dispatch/outbox/queued-offline-arrives-once-after-restart", test_outbox_queued_order_arrives_once);
   g_test_add_func ("/dispatch/fewest-actions/select-then-ctrl-enter", test_fewest_actions_select_and_ctrl_enter);
   g_test_add_func ("/dispatch/command-line/new-dispatch-status-close-find", test_command_line_workflow);

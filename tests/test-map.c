@@ -6,13 +6,18 @@
 #include <glib/gstdio.h>
 #include <gtk/gtk.h>
 #include <json-glib/json-glib.h>
+#include <adwaita.h>
 #include <math.h>
 #include <shumate/shumate.h>
 #include <sqlite3.h>
 
 #include "bc-geo.h"
+#include "bk-district-layer.h"
+#include "bk-districts.h"
+#include "bk-map-view.h"
 #include "bk-mbtiles-source.h"
 #include "bk-point-layer.h"
+#include "bk-resources.h"
 #include "bk-schematic-source.h"
 
 #define WINDOW_WIDTH  1920
@@ -645,6 +650,7 @@ typedef struct
   ShumateViewport *viewport;
   BkSchematicSource *source;
   ShumateRasterRenderer *renderer;
+  BkDistrictLayer *districts;
   BkPointLayer *points;
   GHashTable *received;  /* "z/x/y" of tiles delivered */
   gboolean painted;
@@ -761,6 +767,9 @@ map_setup (MapFixture    *f,
   shumate_viewport_set_min_zoom_level (f->viewport, BK_SCHEMATIC_MIN_ZOOM);
   shumate_viewport_set_max_zoom_level (f->viewport, BK_SCHEMATIC_MAX_ZOOM);
 
+  /* As BkMapView stacks them: base map, district boundaries, points. */
+  f->districts = bk_district_layer_new (f->viewport);
+  shumate_map_add_layer (f->map, SHUMATE_LAYER (f->districts));
   f->points = bk_point_layer_new (f->viewport);
   shumate_map_add_layer (f->map, SHUMATE_LAYER (f->points));
 
@@ -789,6 +798,14 @@ map_setup (MapFixture    *f,
 
   go_to (f, CENTER_LAT, CENTER_LON, 16);
   f->training = load_json ("jingmen-training.json");
+
+  {
+    gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+    while (!bk_district_layer_get_loaded (f->districts) && g_get_monotonic_time () < deadline)
+      g_main_context_iteration (NULL, TRUE);
+    g_assert_true (bk_district_layer_get_loaded (f->districts));
+  }
 }
 
 static void
@@ -1307,6 +1324,519 @@ test_screenshots (MapFixture    *f,
   save_screenshot (f, "map-zoom14.png");
 }
 
+/* ---- District boundaries --------------------------------------------------------------- */
+
+/* The outlines as the layer and the schematic map use them: five districts, closed rings,
+ * and each stretch of boundary that two districts share in exactly one boundary line. */
+static void
+test_districts_data (void)
+{
+  g_autofree char *path = bk_schematic_source_find_data_file ("jingmen-districts.json");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BkDistricts) districts = NULL;
+  g_autoptr(GHashTable) ring_segments = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GHashTable) border_segments = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  const char *labels[] = { "东宝区", "掇刀区", "京山市", "沙洋县", "钟祥市" };
+
+  g_assert_nonnull (path);
+  districts = bk_districts_load (path, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (districts);
+  g_assert_cmpuint (districts->districts->len, ==, 5);
+  g_assert_cmpuint (districts->rings->len, >=, 5);
+  g_assert_cmpuint (districts->borders->len, >, 0);
+
+  for (guint i = 0; i < G_N_ELEMENTS (labels); i++)
+    {
+      gboolean found = FALSE;
+
+      for (guint d = 0; d < districts->districts->len; d++)
+        found |= g_str_equal (g_array_index (districts->districts, BkDistrict, d).label, labels[i]);
+      if (!found)
+        g_test_message ("no district labelled %s", labels[i]);
+      g_assert_true (found);
+    }
+
+  for (guint i = 0; i < districts->rings->len; i++)
+    {
+      const BkDistrictLine *ring = &g_array_index (districts->rings, BkDistrictLine, i);
+      const BkDistrictPoint *p = &g_array_index (districts->points, BkDistrictPoint, ring->first);
+      const BkDistrictPoint *q = &g_array_index (districts->points, BkDistrictPoint,
+                                                 ring->first + ring->n - 1);
+
+      g_assert_cmpfloat (p->x, ==, q->x);
+      g_assert_cmpfloat (p->y, ==, q->y);
+      for (guint k = 0; k + 1 < ring->n; k++)
+        {
+          const BkDistrictPoint *a = p + k, *b = p + k + 1;
+          gboolean forward = a->x < b->x || (a->x == b->x && a->y < b->y);
+
+          g_hash_table_add (ring_segments,
+                            forward ? g_strdup_printf ("%.9f,%.9f,%.9f,%.9f", a->x, a->y, b->x, b->y)
+                                    : g_strdup_printf ("%.9f,%.9f,%.9f,%.9f", b->x, b->y, a->x, a->y));
+        }
+    }
+
+  for (guint i = 0; i < districts->borders->len; i++)
+    {
+      const BkDistrictLine *line = &g_array_index (districts->borders, BkDistrictLine, i);
+      const BkDistrictPoint *p = &g_array_index (districts->points, BkDistrictPoint, line->first);
+
+      g_assert_cmpuint (line->n, >=, 2);
+      for (guint k = 0; k + 1 < line->n; k++)
+        {
+          const BkDistrictPoint *a = p + k, *b = p + k + 1;
+          gboolean forward = a->x < b->x || (a->x == b->x && a->y < b->y);
+          char *key = forward ? g_strdup_printf ("%.9f,%.9f,%.9f,%.9f", a->x, a->y, b->x, b->y)
+                              : g_strdup_printf ("%.9f,%.9f,%.9f,%.9f", b->x, b->y, a->x, a->y);
+
+          /* Drawn once: no segment is in two boundary lines. */
+          g_assert_false (g_hash_table_contains (border_segments, key));
+          g_hash_table_add (border_segments, key);
+        }
+    }
+  /* ... and every segment of every outline is drawn. */
+  g_assert_cmpuint (g_hash_table_size (border_segments), ==, g_hash_table_size (ring_segments));
+}
+
+static void
+test_districts_bad_file (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("beacon-districts-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "districts.json", NULL);
+  g_autoptr(GError) error = NULL;
+  BkDistricts *districts;
+
+  g_assert_true (g_file_set_contents (path, "{\"type\":\"FeatureCollection\",\"features\":[{"
+                                      "\"properties\":{\"name\":\"x\"},\"geometry\":{\"type\":"
+                                      "\"Polygon\",\"coordinates\":[[[112,31],[112.1,31]]]}}]}",
+                                      -1, NULL));
+  districts = bk_districts_load (path, &error);
+  g_assert_null (districts);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
+  g_clear_error (&error);
+
+  g_assert_true (g_file_set_contents (path, "{\"features\":[{\"properties\":{},\"geometry\":"
+                                      "{\"type\":\"Point\",\"coordinates\":[112,31]}}]}", -1, NULL));
+  districts = bk_districts_load (path, &error);
+  g_assert_null (districts);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
+
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
+/* Renders @widget by itself (no parent, no siblings) at its size; NULL when it draws nothing. */
+static GdkTexture *
+render_widget (GtkWidget *widget)
+{
+  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (widget);
+  GtkSnapshot *snapshot = gtk_snapshot_new ();
+  g_autoptr(GskRenderNode) node = NULL;
+  int w = gtk_widget_get_width (widget), h = gtk_widget_get_height (widget);
+
+  gdk_paintable_snapshot (paintable, snapshot, w, h);
+  node = gtk_snapshot_free_to_node (snapshot);
+  if (node == NULL)
+    return NULL;
+  return gsk_renderer_render_texture (gtk_native_get_renderer (gtk_widget_get_native (widget)),
+                                      node, &GRAPHENE_RECT_INIT (0, 0, w, h));
+}
+
+/* B, G, R, A (premultiplied) per pixel on little-endian, as GDK_MEMORY_DEFAULT is there. */
+static guchar *
+download (GdkTexture *texture)
+{
+  int w = gdk_texture_get_width (texture), h = gdk_texture_get_height (texture);
+  guchar *pixels = g_malloc ((gsize) w * h * 4);
+
+  gdk_texture_download (texture, pixels, (gsize) w * 4);
+  return pixels;
+}
+
+static guint
+count_painted (GdkTexture *texture)
+{
+  g_autofree guchar *pixels = NULL;
+  guint n = 0;
+  int size;
+
+  if (texture == NULL)
+    return 0;
+  pixels = download (texture);
+  size = gdk_texture_get_width (texture) * gdk_texture_get_height (texture);
+  for (int i = 0; i < size; i++)
+    n += pixels[i * 4 + 3] != 0;
+  return n;
+}
+
+/* Widget coordinates of a boundary point well inside the widget and away from the names. */
+static gboolean
+find_boundary_point (ShumateViewport *viewport,
+                     GtkWidget       *widget,
+                     double          *out_x,
+                     double          *out_y)
+{
+  const BkDistricts *districts = bk_districts_get_default (NULL);
+  int w = gtk_widget_get_width (widget), h = gtk_widget_get_height (widget);
+
+  g_assert_nonnull (districts);
+  for (guint i = 0; i < districts->borders->len; i++)
+    {
+      const BkDistrictLine *line = &g_array_index (districts->borders, BkDistrictLine, i);
+
+      for (guint k = 0; k < line->n; k++)
+        {
+          const BkDistrictPoint *p = &g_array_index (districts->points, BkDistrictPoint,
+                                                     line->first + k);
+          gboolean near_label = FALSE;
+          double lat, lon, x, y;
+
+          bc_mercator_unproject (p->x, p->y, &lat, &lon);
+          shumate_viewport_location_to_widget_coords (viewport, widget, lat, lon, &x, &y);
+          if (x < 40 || y < 40 || x > w - 40 || y > h - 40)
+            continue;
+          for (guint d = 0; d < districts->districts->len; d++)
+            {
+              const BkDistrict *district = &g_array_index (districts->districts, BkDistrict, d);
+              double la, lo, lx, ly;
+
+              bc_mercator_unproject (district->label_point.x, district->label_point.y, &la, &lo);
+              shumate_viewport_location_to_widget_coords (viewport, widget, la, lo, &lx, &ly);
+              near_label |= fabs (lx - x) < 120 && fabs (ly - y) < 40;
+            }
+          if (near_label)
+            continue;
+          *out_x = x;
+          *out_y = y;
+          return TRUE;
+        }
+    }
+  return FALSE;
+}
+
+/* The largest difference of any channel between two textures in a 7×7 square at @x, @y. */
+static int
+max_difference_at (const guchar *a,
+                   const guchar *b,
+                   int           width,
+                   double        x,
+                   double        y)
+{
+  int best = 0;
+
+  for (int py = (int) y - 3; py <= (int) y + 3; py++)
+    for (int px = (int) x - 3; px <= (int) x + 3; px++)
+      for (int c = 0; c < 4; c++)
+        {
+          gsize i = ((gsize) py * width + px) * 4 + c;
+
+          best = MAX (best, abs ((int) a[i] - (int) b[i]));
+        }
+  return best;
+}
+
+static GdkTexture *
+render_window (MapFixture *f)
+{
+  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (GTK_WIDGET (f->window));
+  GtkSnapshot *snapshot = gtk_snapshot_new ();
+  g_autoptr(GskRenderNode) node = NULL;
+
+  gdk_paintable_snapshot (paintable, snapshot, WINDOW_WIDTH, WINDOW_HEIGHT);
+  node = gtk_snapshot_free_to_node (snapshot);
+  g_assert_nonnull (node);
+  return gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (f->window)), node,
+                                      &GRAPHENE_RECT_INIT (0, 0, WINDOW_WIDTH, WINDOW_HEIGHT));
+}
+
+/* Over the schematic map at zoom 11, the layer draws the boundaries where the data has them,
+ * thin (no fill: most of the map is untouched), and hiding it takes them off the map. */
+static void
+test_districts_layer_draws (MapFixture    *f,
+                            gconstpointer  data)
+{
+  GtkWidget *layer = GTK_WIDGET (f->districts);
+  g_autoptr(GdkTexture) alone = NULL;
+  g_autoptr(GdkTexture) with_layer = NULL;
+  g_autoptr(GdkTexture) without_layer = NULL;
+  g_autofree guchar *alone_pixels = NULL;
+  g_autofree guchar *on = NULL;
+  g_autofree guchar *off = NULL;
+  guint painted, changed = 0;
+  int best_alpha = 0;
+  double x = 0, y = 0;
+
+  go_to (f, 31.020, 112.205, 11);
+  wait_for_tiles (f);
+  g_assert_true (find_boundary_point (f->viewport, layer, &x, &y));
+  g_test_message ("boundary point at %.0f, %.0f", x, y);
+
+  /* The layer by itself: something at the boundary point, and only a small part painted. */
+  alone = render_widget (layer);
+  g_assert_nonnull (alone);
+  alone_pixels = download (alone);
+  for (int py = (int) y - 2; py <= (int) y + 2; py++)
+    for (int px = (int) x - 2; px <= (int) x + 2; px++)
+      best_alpha = MAX (best_alpha, alone_pixels[((gsize) py * WINDOW_WIDTH + px) * 4 + 3]);
+  g_assert_cmpint (best_alpha, >, 40);
+  painted = count_painted (alone);
+  g_test_message ("district layer paints %u of %d pixels", painted, WINDOW_WIDTH * WINDOW_HEIGHT);
+  g_assert_cmpuint (painted, >, 2000);
+  g_assert_cmpuint (painted, <, WINDOW_WIDTH * WINDOW_HEIGHT / 10);
+
+  /* The whole map with and without the layer differs at the boundary, and hardly elsewhere:
+   * the tiles no longer carry boundaries of their own. */
+  with_layer = render_window (f);
+  gtk_widget_set_visible (layer, FALSE);
+  wait_for_paint (f);
+  g_assert_cmpuint (count_painted (render_widget (layer)), ==, 0);
+  without_layer = render_window (f);
+  on = download (with_layer);
+  off = download (without_layer);
+  g_assert_cmpint (max_difference_at (on, off, WINDOW_WIDTH, x, y), >, 20);
+  for (int i = 0; i < WINDOW_WIDTH * WINDOW_HEIGHT; i++)
+    changed += memcmp (on + (gsize) i * 4, off + (gsize) i * 4, 4) != 0;
+  g_assert_cmpuint (changed, >, 2000);
+  g_assert_cmpuint (changed, <, WINDOW_WIDTH * WINDOW_HEIGHT / 10);
+
+  gtk_widget_set_visible (layer, TRUE);
+  wait_for_paint (f);
+  g_assert_cmpuint (count_painted (render_widget (layer)), ==, painted);
+}
+
+static void
+rgb_at_max_alpha (GdkTexture *texture,
+                  double     *luminance)
+{
+  g_autofree guchar *pixels = download (texture);
+  int size = gdk_texture_get_width (texture) * gdk_texture_get_height (texture);
+  int best = 0;
+
+  for (int i = 1; i < size; i++)
+    if (pixels[i * 4 + 3] > pixels[best * 4 + 3])
+      best = i;
+  g_assert_cmpint (pixels[best * 4 + 3], >, 0);
+  *luminance = (0.114 * pixels[best * 4] + 0.587 * pixels[best * 4 + 1]
+                + 0.299 * pixels[best * 4 + 2]) / pixels[best * 4 + 3];
+}
+
+/* The colour comes from CSS (style.css): lighter for a dark map. */
+static void
+test_districts_layer_css_color (MapFixture    *f,
+                                gconstpointer  data)
+{
+  GtkWidget *layer = GTK_WIDGET (f->districts);
+  g_autoptr(GdkTexture) light = NULL;
+  g_autoptr(GdkTexture) dark = NULL;
+  double light_l, dark_l;
+
+  go_to (f, 31.020, 112.205, 11);
+  light = render_widget (layer);
+  gtk_widget_add_css_class (layer, "dark");
+  wait_for_paint (f);
+  dark = render_widget (layer);
+  gtk_widget_remove_css_class (layer, "dark");
+
+  rgb_at_max_alpha (light, &light_l);
+  rgb_at_max_alpha (dark, &dark_l);
+  g_test_message ("luminance of the strongest pixel: %.2f light, %.2f dark", light_l, dark_l);
+  g_assert_cmpfloat (dark_l, >, light_l + 0.2);
+}
+
+/* Every district's name point is inside that district by the layer's hit test, and a point
+ * far outside Jingmen is in none. */
+static void
+test_districts_layer_hit (MapFixture    *f,
+                          gconstpointer  data)
+{
+  const BkDistricts *districts = bk_districts_get_default (NULL);
+  double x, y;
+
+  go_to (f, 31.0, 112.6, 9);
+  for (guint d = 0; d < districts->districts->len; d++)
+    {
+      const BkDistrict *district = &g_array_index (districts->districts, BkDistrict, d);
+      double lat, lon;
+
+      bc_mercator_unproject (district->label_point.x, district->label_point.y, &lat, &lon);
+      widget_coords (f, lat, lon, &x, &y);
+      g_assert_cmpstr (bk_district_layer_district_at (f->districts, x, y), ==, district->label);
+    }
+  widget_coords (f, 30.2, 111.2, &x, &y);
+  g_assert_null (bk_district_layer_district_at (f->districts, x, y));
+
+  /* What a frame costs with every outline in view, at 1920×1080 with the cairo renderer:
+   * drawing the layer anew (here forced by a change of colour), and a frame that only moves
+   * the drawing (a pan). For scale: an empty frame. */
+  {
+    GtkWidgetClass *klass = GTK_WIDGET_CLASS (G_OBJECT_GET_CLASS (f->districts));
+    GskRenderer *renderer = gtk_native_get_renderer (GTK_NATIVE (f->window));
+    double redraw_ms, pan_ms, empty_ms;
+    gint64 start;
+
+    start = g_get_monotonic_time ();
+    for (guint i = 0; i < 10; i++)
+      {
+        GtkSnapshot *snapshot = gtk_snapshot_new ();
+        g_autoptr(GskRenderNode) node = NULL;
+        g_autoptr(GdkTexture) texture = NULL;
+
+        if (i % 2 == 0)
+          gtk_widget_add_css_class (GTK_WIDGET (f->districts), "dark");
+        else
+          gtk_widget_remove_css_class (GTK_WIDGET (f->districts), "dark");
+        klass->snapshot (GTK_WIDGET (f->districts), snapshot);
+        node = gtk_snapshot_free_to_node (snapshot);
+        g_assert_nonnull (node);
+        texture = gsk_renderer_render_texture (renderer, node,
+                                               &GRAPHENE_RECT_INIT (0, 0, WINDOW_WIDTH, WINDOW_HEIGHT));
+      }
+    redraw_ms = (g_get_monotonic_time () - start) / 10 / 1000.0;
+
+    start = g_get_monotonic_time ();
+    for (guint i = 0; i < 10; i++)
+      {
+        GtkSnapshot *snapshot = gtk_snapshot_new ();
+        g_autoptr(GskRenderNode) node = NULL;
+        g_autoptr(GdkTexture) texture = NULL;
+
+        shumate_location_set_location (SHUMATE_LOCATION (f->viewport), 31.0, 112.6 + 0.01 * (i % 2));
+        klass->snapshot (GTK_WIDGET (f->districts), snapshot);
+        node = gtk_snapshot_free_to_node (snapshot);
+        texture = gsk_renderer_render_texture (renderer, node,
+                                               &GRAPHENE_RECT_INIT (0, 0, WINDOW_WIDTH, WINDOW_HEIGHT));
+      }
+    pan_ms = (g_get_monotonic_time () - start) / 10 / 1000.0;
+
+    start = g_get_monotonic_time ();
+    for (guint i = 0; i < 10; i++)
+      {
+        g_autoptr(GskRenderNode) node = NULL;
+        g_autoptr(GdkTexture) texture = NULL;
+
+        node = gsk_color_node_new (&(GdkRGBA) { 0, 0, 0, 0 },
+                                   &GRAPHENE_RECT_INIT (0, 0, WINDOW_WIDTH, WINDOW_HEIGHT));
+        texture = gsk_renderer_render_texture (renderer, node,
+                                               &GRAPHENE_RECT_INIT (0, 0, WINDOW_WIDTH, WINDOW_HEIGHT));
+      }
+    empty_ms = (g_get_monotonic_time () - start) / 10 / 1000.0;
+    g_test_message ("district layer at zoom 9, 1920×1080, cairo renderer: redraw %.2f ms, "
+                    "pan %.2f ms, empty frame %.2f ms", redraw_ms, pan_ms, empty_ms);
+  }
+}
+
+static void
+test_districts_screenshots (MapFixture    *f,
+                            gconstpointer  data)
+{
+  load_scene (f);
+
+  go_to (f, 31.020, 112.205, 11);
+  wait_for_tiles (f);
+  save_screenshot (f, "map-districts-on-zoom11.png");
+
+  gtk_widget_set_visible (GTK_WIDGET (f->districts), FALSE);
+  wait_for_paint (f);
+  save_screenshot (f, "map-districts-off-zoom11.png");
+
+  gtk_widget_set_visible (GTK_WIDGET (f->districts), TRUE);
+  go_to (f, 31.15, 112.55, 9);
+  wait_for_tiles (f);
+  save_screenshot (f, "map-districts-on-zoom9.png");
+}
+
+static void
+window_painted_cb (GdkFrameClock *clock,
+                   gboolean      *painted)
+{
+  *painted = TRUE;
+}
+
+static void
+wait_for_window_paint (GtkWindow *window)
+{
+  GdkFrameClock *clock = gtk_widget_get_frame_clock (GTK_WIDGET (window));
+  gboolean painted = FALSE;
+  gulong handler = g_signal_connect (clock, "after-paint", G_CALLBACK (window_painted_cb),
+                                     &painted);
+
+  gtk_widget_queue_draw (GTK_WIDGET (window));
+  g_assert_true (spin_until_flag (&painted, 10000));
+  g_signal_handler_disconnect (clock, handler);
+}
+
+/* BkMapView: the district layer lies on the base map and under the points, whichever base map
+ * is chosen, and the layer-districts key shows and hides it. */
+static void
+test_districts_map_view_setting (void)
+{
+  g_autoptr(GSettings) settings = NULL;
+  GtkWindow *window;
+  BkMapView *view;
+  GtkWidget *layer, *base;
+  gint64 deadline;
+
+  if (!have_display)
+    {
+      g_test_skip ("No display: run UI tests under xvfb-run");
+      return;
+    }
+
+  settings = g_settings_new (APP_ID);
+  g_assert_true (g_settings_get_boolean (settings, "layer-districts"));
+  g_settings_set_string (settings, "basemap-source", "schematic");
+
+  window = GTK_WINDOW (gtk_window_new ());
+  view = bk_map_view_new ();
+  gtk_widget_set_size_request (GTK_WIDGET (view), 1000, 700);
+  gtk_window_set_decorated (window, FALSE);
+  gtk_window_set_child (window, GTK_WIDGET (view));
+  bk_map_view_set_settings (view, settings);
+  bk_map_view_go_to (view, 31.02, 112.205, 10, FALSE);
+  gtk_window_present (window);
+
+  layer = GTK_WIDGET (bk_map_view_get_district_layer (view));
+  g_assert_true (BK_IS_DISTRICT_LAYER (layer));
+  g_assert_true (gtk_widget_get_next_sibling (layer) == GTK_WIDGET (bk_map_view_get_point_layer (view)));
+  base = gtk_widget_get_prev_sibling (layer);
+  g_assert_true (SHUMATE_IS_MAP_LAYER (base));
+
+  deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  while ((!bk_district_layer_get_loaded (BK_DISTRICT_LAYER (layer))
+          || gtk_widget_get_width (layer) <= 0)
+         && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_true (bk_district_layer_get_loaded (BK_DISTRICT_LAYER (layer)));
+  wait_for_window_paint (window);
+
+  g_assert_true (gtk_widget_get_visible (layer));
+  g_assert_cmpuint (count_painted (render_widget (layer)), >, 1000);
+
+  g_settings_set_boolean (settings, "layer-districts", FALSE);
+  g_assert_false (gtk_widget_get_visible (layer));
+  wait_for_window_paint (window);
+  g_assert_cmpuint (count_painted (render_widget (layer)), ==, 0);
+
+  g_settings_set_boolean (settings, "layer-districts", TRUE);
+  g_assert_true (gtk_widget_get_visible (layer));
+  wait_for_window_paint (window);
+  g_assert_cmpuint (count_painted (render_widget (layer)), >, 1000);
+
+  /* Another base map goes in under the districts, not over them. */
+  g_settings_set_string (settings, "xyz-url-template", "http://127.0.0.1:9/{z}/{x}/{y}.png");
+  g_settings_set_string (settings, "basemap-source", "xyz");
+  g_assert_true (gtk_widget_get_prev_sibling (layer) != base);
+  g_assert_true (SHUMATE_IS_MAP_LAYER (gtk_widget_get_prev_sibling (layer)));
+  g_assert_true (gtk_widget_get_next_sibling (layer) == GTK_WIDGET (bk_map_view_get_point_layer (view)));
+  wait_for_window_paint (window);
+  g_assert_cmpuint (count_painted (render_widget (layer)), >, 1000);
+
+  g_settings_set_string (settings, "basemap-source", "schematic");
+  gtk_window_destroy (window);
+  spin_ms (50);
+}
+
 static void
 skip_without_display (void)
 {
@@ -1342,6 +1872,19 @@ main (int   argc,
   /* The tests read the tree's basemap data, not an installed copy. */
   g_setenv ("BEACON_DATADIR", SOURCE_DATADIR, TRUE);
   have_display = gtk_init_check ();
+  if (have_display)
+    {
+      g_autoptr(GtkCssProvider) css = gtk_css_provider_new ();
+
+      /* The console's look: libadwaita's style sheet and ours (colours of the layers). Naming
+       * the resource links it in from the static library. */
+      adw_init ();
+      g_assert_nonnull (bk_get_resource ());
+      gtk_css_provider_load_from_resource (css, "/cn/jingmen/Beacon/style.css");
+      gtk_style_context_add_provider_for_display (gdk_display_get_default (),
+                                                  GTK_STYLE_PROVIDER (css),
+                                                  GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
+    }
 
   g_test_add_func ("/map/training/road-graph-connected", test_road_graph_connected);
   g_test_add_func ("/map/training/features", test_training_features);
@@ -1367,6 +1910,14 @@ main (int   argc,
   add_map_test ("/map/points/unit-moves", test_points_unit_moves);
   add_map_test ("/map/points/pick-topmost", test_points_topmost);
   add_map_test ("/map/screenshots", test_screenshots);
+
+  g_test_add_func ("/map/districts/data/boundaries-drawn-once", test_districts_data);
+  g_test_add_func ("/map/districts/data/malformed-rejected", test_districts_bad_file);
+  add_map_test ("/map/districts/layer/draws-boundaries", test_districts_layer_draws);
+  add_map_test ("/map/districts/layer/css-color", test_districts_layer_css_color);
+  add_map_test ("/map/districts/layer/hit-test", test_districts_layer_hit);
+  add_map_test ("/map/districts/screenshots", test_districts_screenshots);
+  g_test_add_func ("/map/districts/map-view/follows-setting", test_districts_map_view_setting);
 
   return g_test_run ();
 }

@@ -2020,6 +2020,237 @@ test_cameras_upsert (Fixture       *f,
   }
 }
 
+/* Every column of every camera row, doubles bit-exact, in code order. */
+static char *
+dump_cameras (BcStore *store)
+{
+  GString *out = g_string_new (NULL);
+  sqlite3_stmt *stmt = NULL;
+
+  g_assert_cmpint (sqlite3_prepare_v2 (bc_store_get_db (store),
+                                       "SELECT * FROM cameras ORDER BY id", -1, &stmt, NULL),
+                   ==, SQLITE_OK);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      for (int c = 0; c < sqlite3_column_count (stmt); c++)
+        {
+          switch (sqlite3_column_type (stmt, c))
+            {
+            case SQLITE_INTEGER:
+              g_string_append_printf (out, "%s=%lld|", sqlite3_column_name (stmt, c),
+                                      (long long) sqlite3_column_int64 (stmt, c));
+              break;
+            case SQLITE_FLOAT:
+              g_string_append_printf (out, "%s=%a|", sqlite3_column_name (stmt, c),
+                                      sqlite3_column_double (stmt, c));
+              break;
+            case SQLITE_NULL:
+              g_string_append_printf (out, "%s=NULL|", sqlite3_column_name (stmt, c));
+              break;
+            default:
+              g_string_append_printf (out, "%s='%s'|", sqlite3_column_name (stmt, c),
+                                      (const char *) sqlite3_column_text (stmt, c));
+              break;
+            }
+        }
+      g_string_append_c (out, '\n');
+    }
+  sqlite3_finalize (stmt);
+  return g_string_free (out, FALSE);
+}
+
+static void
+assert_same_hits (GArray *a,
+                  GArray *b)
+{
+  g_assert_cmpuint (a->len, ==, b->len);
+  for (guint i = 0; i < a->len; i++)
+    {
+      BsCameraHit *x = &g_array_index (a, BsCameraHit, i);
+      BsCameraHit *y = &g_array_index (b, BsCameraHit, i);
+
+      g_assert_cmpstr (x->camera->id, ==, y->camera->id);
+      g_assert_cmpfloat (x->distance_m, ==, y->distance_m);
+    }
+}
+
+static void
+assert_same_cameras (GPtrArray *a,
+                     GPtrArray *b)
+{
+  g_assert_cmpuint (a->len, ==, b->len);
+  for (guint i = 0; i < a->len; i++)
+    {
+      BcCamera *x = g_ptr_array_index (a, i);
+      BcCamera *y = g_ptr_array_index (b, i);
+
+      g_assert_cmpstr (x->id, ==, y->id);
+      g_assert_cmpstr (x->name, ==, y->name);
+      g_assert_cmpfloat (x->lat, ==, y->lat);
+      g_assert_cmpfloat (x->lon, ==, y->lon);
+      g_assert_cmpint (x->kind, ==, y->kind);
+      g_assert_cmpint (x->online, ==, y->online);
+      /* A repo loaded from the table reads an absent URI as "" (as after any import). */
+      g_assert_cmpstr (x->stream_uri != NULL ? x->stream_uri : "", ==,
+                       y->stream_uri != NULL ? y->stream_uri : "");
+      g_assert_cmpstr (x->station, ==, y->station);
+    }
+}
+
+/* The demo's first load (no lookup, no events) leaves the same rows, bbox and near answers as
+ * the import, in the repo that loaded and in one opened afterwards. */
+static void
+test_cameras_initial_load (Fixture       *f,
+                           gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GRand) rand = g_rand_new_with_seed (11);
+  g_autoptr(GPtrArray) cameras = g_ptr_array_new_with_free_func ((GDestroyNotify) bc_camera_unref);
+  g_autofree char *other_path = g_build_filename (f->dir, "imported.db", NULL);
+  g_autoptr(BcStore) other_store = NULL;
+  g_autoptr(BsRepo) imported = NULL;
+  g_autoptr(BsRepo) reopened = NULL;
+  g_autofree char *rows_loaded = NULL;
+  g_autofree char *rows_imported = NULL;
+  gboolean initial = FALSE;
+
+  for (guint i = 0; i < 5000; i++)
+    {
+      BcCamera *c = make_camera (i + 1, JM_LAT + g_rand_double_range (rand, -0.4, 0.4),
+                                 JM_LON + g_rand_double_range (rand, -0.4, 0.4));
+
+      /* Optional fields absent too. */
+      if (i % 7 == 0)
+        g_clear_pointer (&c->station, g_free);
+      if (i % 11 == 0)
+        g_clear_pointer (&c->stream_uri, g_free);
+      g_ptr_array_add (cameras, c);
+    }
+
+  other_store = bc_store_open (other_path, bc_server_schema (), &error);
+  g_assert_no_error (error);
+  imported = bs_repo_new (other_store, &error);
+  g_assert_no_error (error);
+  bs_repo_set_clock (imported, fixture_clock, f);
+
+  g_assert_true (bs_repo_load_cameras_initial (f->repo, cameras, &dispatcher, &initial, &error));
+  g_assert_no_error (error);
+  g_assert_true (initial);
+  g_assert_true (bs_repo_import_cameras (imported, cameras, &dispatcher, &error));
+  g_assert_no_error (error);
+
+  /* No event at all; one audit row says what happened. */
+  g_assert_cmpint (last_seq (f), ==, 0);
+  g_assert_cmpint (query_int (f, "SELECT count (*) FROM audit WHERE action = 'camera.import'"),
+                   ==, 1);
+  {
+    g_autoptr(GError) seq_error = NULL;
+    gint64 seq = 0;
+
+    bc_event_log_last_seq (other_store, &seq, &seq_error);
+    g_assert_no_error (seq_error);
+    g_assert_cmpint (seq, ==, 5000);
+  }
+
+  rows_loaded = dump_cameras (f->store);
+  rows_imported = dump_cameras (other_store);
+  g_assert_cmpuint (strlen (rows_loaded), >, 5000 * 8);
+  g_assert_cmpstr (rows_loaded, ==, rows_imported);
+
+  reopened = bs_repo_new (f->store, &error);
+  g_assert_no_error (error);
+
+  for (guint q = 0; q < 60; q++)
+    {
+      double lat = JM_LAT + g_rand_double_range (rand, -0.45, 0.45);
+      double lon = JM_LON + g_rand_double_range (rand, -0.45, 0.45);
+      double h = g_rand_double_range (rand, 0.001, q < 50 ? 0.1 : 1.0);
+      double radius = g_rand_double_range (rand, 10, 3000);
+      BcGeoBounds b = { lat - h, lon - h, lat + h, lon + h };
+      guint limit = q % 2 == 0 ? 0 : 10;
+      gboolean t1 = FALSE, t2 = FALSE, t3 = FALSE;
+      g_autoptr(GPtrArray) box_loaded = bs_repo_cameras_in_bounds (f->repo, &b, limit, &t1);
+      g_autoptr(GPtrArray) box_imported = bs_repo_cameras_in_bounds (imported, &b, limit, &t2);
+      g_autoptr(GPtrArray) box_reopened = bs_repo_cameras_in_bounds (reopened, &b, 0, &t3);
+      g_autoptr(GArray) near_loaded = bs_repo_cameras_near (f->repo, lat, lon, radius);
+      g_autoptr(GArray) near_imported = bs_repo_cameras_near (imported, lat, lon, radius);
+      g_autoptr(GArray) near_reopened = bs_repo_cameras_near (reopened, lat, lon, radius);
+
+      g_assert_true (t1 == t2);
+      assert_same_cameras (box_loaded, box_imported);
+      if (limit == 0)
+        {
+          g_ptr_array_sort (box_loaded, compare_camera_ids);
+          g_ptr_array_sort (box_reopened, compare_camera_ids);
+          assert_same_cameras (box_loaded, box_reopened);
+        }
+      assert_same_hits (near_loaded, near_imported);
+      assert_same_hits (near_loaded, near_reopened);
+    }
+}
+
+/* Only an empty table gets the first load; otherwise it is the import, events and all. */
+static void
+test_cameras_initial_load_falls_back (Fixture       *f,
+                                      gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) first = g_ptr_array_new_with_free_func ((GDestroyNotify) bc_camera_unref);
+  g_autoptr(GPtrArray) second = g_ptr_array_new_with_free_func ((GDestroyNotify) bc_camera_unref);
+  g_autoptr(GArray) near = NULL;
+  static const char *types[] = { "camera.updated", "camera.updated", NULL };
+  gboolean initial = TRUE;
+  gint64 seq;
+  BcCamera *moved;
+
+  /* A bad device code is refused and nothing is written, the table stays empty. */
+  {
+    g_autoptr(GPtrArray) bad = g_ptr_array_new_with_free_func ((GDestroyNotify) bc_camera_unref);
+    BcCamera *c = make_camera (3, JM_LAT, JM_LON);
+    Counts before = counts (f);
+
+    g_ptr_array_add (bad, make_camera (4, JM_LAT, JM_LON));
+    g_strlcpy (c->id, "12345", sizeof c->id);
+    g_ptr_array_add (bad, c);
+    g_assert_false (bs_repo_load_cameras_initial (f->repo, bad, &dispatcher, NULL, &error));
+    g_assert_error (error, BS_REPO_ERROR, BS_REPO_ERROR_INVALID);
+    g_clear_error (&error);
+    assert_unchanged (f, &before);
+    g_assert_cmpint (query_int (f, "SELECT count (*) FROM cameras"), ==, 0);
+    near = bs_repo_cameras_near (f->repo, JM_LAT, JM_LON, 10);
+    g_assert_cmpuint (near->len, ==, 0);
+    g_clear_pointer (&near, g_array_unref);
+  }
+
+  g_ptr_array_add (first, make_camera (1, JM_LAT, JM_LON));
+  g_ptr_array_add (first, make_camera (2, JM_LAT + 0.01, JM_LON));
+  g_assert_true (bs_repo_load_cameras_initial (f->repo, first, &dispatcher, &initial, &error));
+  g_assert_no_error (error);
+  g_assert_true (initial);
+  seq = last_seq (f);
+  g_assert_cmpint (seq, ==, 0);
+
+  /* Not empty now: camera 1 unchanged, camera 2 moved, camera 3 new — two events. */
+  g_ptr_array_add (second, make_camera (1, JM_LAT, JM_LON));
+  moved = make_camera (2, JM_LAT + 0.2, JM_LON);
+  g_ptr_array_add (second, moved);
+  g_ptr_array_add (second, make_camera (3, JM_LAT - 0.2, JM_LON));
+  g_assert_true (bs_repo_load_cameras_initial (f->repo, second, &dispatcher, &initial, &error));
+  g_assert_no_error (error);
+  g_assert_false (initial);
+  expect_events (f, seq, types);
+  g_assert_cmpint (query_int (f, "SELECT count (*) FROM cameras"), ==, 3);
+  g_assert_cmpint (query_int (f, "SELECT count (*) FROM audit WHERE action = 'camera.import'"),
+                   ==, 2);
+
+  near = bs_repo_cameras_near (f->repo, JM_LAT + 0.2, JM_LON, 10);
+  g_assert_cmpuint (near->len, ==, 1);
+  g_assert_cmpstr (g_array_index (near, BsCameraHit, 0).camera->id, ==, moved->id);
+  g_clear_pointer (&near, g_array_unref);
+  near = bs_repo_cameras_near (f->repo, JM_LAT + 0.01, JM_LON, 10);
+  g_assert_cmpuint (near->len, ==, 0);
+}
+
 /* ---- units import --------------------------------------------------------------------------- */
 
 static void
@@ -2578,6 +2809,9 @@ main (int    argc,
   ADD ("/repo/cameras/bbox-brute-force", test_cameras_bbox);
   ADD ("/repo/cameras/near-brute-force", test_cameras_near);
   ADD ("/repo/cameras/import-upsert", test_cameras_upsert);
+  ADD ("/repo/cameras/initial-load/same-as-import", test_cameras_initial_load);
+  ADD ("/repo/cameras/initial-load/falls-back-when-not-empty",
+       test_cameras_initial_load_falls_back);
   ADD ("/repo/snapshot/consistent", test_snapshot);
   ADD ("/repo/events/gap-free", test_events_gap_free);
   ADD ("/repo/import/csv-cameras", test_import_csv_cameras);

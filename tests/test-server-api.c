@@ -240,6 +240,101 @@ test_incident_create_get_list (Api           *api,
   assert_reply (bad, 400, "invalid_parameter");
 }
 
+static JsonObject *
+post_incident (Api        *api,
+               TestReply **out_reply,
+               double      lat,
+               double      lon,
+               const char *district)
+{
+  g_autofree char *district_member = district != NULL
+                                     ? g_strdup_printf (",\"district\":\"%s\"", district)
+                                     : g_strdup ("");
+  g_autofree char *body = g_strdup_printf ("{\"type\":\"traffic\",\"priority\":3,"
+                                           "\"location\":{\"lat\":%.6f,\"lon\":%.6f},"
+                                           "\"address\":\"测试地址\"%s}",
+                                           lat, lon, district_member);
+
+  *out_reply = fixture_http (&api->f, "POST", "/api/v1/incidents", api->dispatcher, body, NULL);
+  assert_reply (*out_reply, 201, NULL);
+  return test_reply_object (*out_reply);
+}
+
+static const char *
+district_of (JsonObject *incident)
+{
+  return json_object_get_null_member (incident, "district")
+         ? NULL : json_object_get_string_member (incident, "district");
+}
+
+/* Without a district an incident gets the one its location lies in; a given one is kept, and
+ * the statistics count them by it. */
+static void
+test_incident_district (Api           *api,
+                        gconstpointer  data)
+{
+  g_autoptr(TestReply) derived = NULL;
+  g_autoptr(TestReply) given = NULL;
+  g_autoptr(TestReply) outside = NULL;
+  g_autoptr(TestReply) got = NULL;
+  g_autoptr(TestReply) moved = NULL;
+  g_autoptr(TestReply) moved_given = NULL;
+  g_autoptr(TestReply) stats = NULL;
+  g_autoptr(TestReply) too_long = NULL;
+  g_autofree char *derived_path = NULL;
+  g_autofree char *given_path = NULL;
+  JsonObject *by_district;
+
+  /* 掇刀 town, south of the city centre. */
+  derived_path = path_printf ("/api/v1/incidents/%" G_GINT64_FORMAT,
+                              json_object_get_int_member (post_incident (api, &derived, 30.98,
+                                                                         112.21, NULL), "id"));
+  g_assert_cmpstr (district_of (test_reply_object (derived)), ==, "掇刀区");
+  got = fixture_http (&api->f, "GET", derived_path, api->dispatcher, NULL, NULL);
+  assert_reply (got, 200, NULL);
+  g_assert_cmpstr (district_of (test_reply_object (got)), ==, "掇刀区");
+
+  /* An integration that knows better: kept as given, even against the location. */
+  given_path = path_printf ("/api/v1/incidents/%" G_GINT64_FORMAT,
+                            json_object_get_int_member (post_incident (api, &given, 30.98, 112.21,
+                                                                       "东宝区"), "id"));
+  g_assert_cmpstr (district_of (test_reply_object (given)), ==, "东宝区");
+
+  /* Wuhan is in no district of Jingmen. */
+  g_assert_null (district_of (post_incident (api, &outside, 30.5928, 114.3055, NULL)));
+
+  /* The setup's incident (象山大道) is in 东宝区 too. */
+  stats = fixture_http (&api->f, "GET", "/api/v1/stats/summary?period=day", api->supervisor,
+                        NULL, NULL);
+  assert_reply (stats, 200, NULL);
+  by_district = json_object_get_object_member (json_object_get_object_member (
+                                                 test_reply_object (stats), "current"),
+                                               "by_district");
+  g_assert_cmpint (json_object_get_int_member_with_default (by_district, "掇刀区", 0), ==, 1);
+  g_assert_cmpint (json_object_get_int_member_with_default (by_district, "东宝区", 0), ==, 2);
+  g_assert_cmpint (json_object_get_int_member_with_default (by_district, "", 0), ==, 1);
+  g_assert_cmpuint (json_object_get_size (by_district), ==, 3);
+
+  /* Moving the incident moves a derived district, not a given one. */
+  moved = fixture_http (&api->f, "PATCH", derived_path, api->dispatcher,
+                        "{\"version\":1,\"location\":{\"lat\":31.17,\"lon\":112.58}}", NULL);
+  assert_reply (moved, 200, NULL);
+  g_assert_cmpstr (district_of (test_reply_object (moved)), ==, "钟祥市");
+  moved_given = fixture_http (&api->f, "PATCH", given_path, api->dispatcher,
+                              "{\"version\":1,\"location\":{\"lat\":31.17,\"lon\":112.58}}", NULL);
+  assert_reply (moved_given, 200, NULL);
+  g_assert_cmpstr (district_of (test_reply_object (moved_given)), ==, "东宝区");
+  g_assert_cmpint (fixture_count (&api->f, "SELECT count(*) FROM incidents "
+                                           "WHERE district = '钟祥市'"), ==, 1);
+
+  too_long = fixture_http (&api->f, "POST", "/api/v1/incidents", api->dispatcher,
+                           "{\"type\":\"fire\",\"priority\":1,"
+                           "\"location\":{\"lat\":31.04,\"lon\":112.21},\"address\":\"\","
+                           "\"district\":\"一二三四五六七八九十一二三四五六七八九十一二三四五六七八九十一二三\"}",
+                           NULL);
+  assert_reply (too_long, 422, NULL);
+}
+
 static void
 test_incident_update (Api           *api,
                       gconstpointer  data)
@@ -647,6 +742,58 @@ test_order_ack (Api           *api,
   assert_reply (as_unit, 200, NULL);
   other_sees = fixture_http (&api->f, "GET", order_path, other_unit, NULL, NULL);
   assert_reply (other_sees, 403, "forbidden");
+}
+
+/* The crew answers over the radio and the dispatcher records it: the answer counts as the
+ * unit's (the unit goes en route), the audit names the dispatcher, and a supervisor may not. */
+static void
+test_order_ack_by_radio (Api           *api,
+                         gconstpointer  data)
+{
+  g_autoptr(TestReply) created = dispatch (api, api->incident, api->unit_a, "radio-key");
+  g_autofree char *path = NULL;
+  g_autofree char *body = NULL;
+  g_autofree char *unit_path = path_printf ("/api/v1/units/%" G_GINT64_FORMAT, api->unit_a);
+  g_autofree char *audit_sql = NULL;
+  g_autoptr(TestReply) as_supervisor = NULL;
+  g_autoptr(TestReply) acked = NULL;
+  g_autoptr(TestReply) unit = NULL;
+  g_autoptr(TestReply) again = NULL;
+  gint64 order_id;
+
+  assert_reply (created, 201, NULL);
+  order_id = json_object_get_int_member (test_reply_object (created), "id");
+  path = path_printf ("/api/v1/orders/%" G_GINT64_FORMAT "/ack", order_id);
+  body = g_strdup_printf ("{\"unit\":%" G_GINT64_FORMAT ",\"accepted\":true}", api->unit_a);
+
+  as_supervisor = fixture_http (&api->f, "POST", path, api->supervisor, body, NULL);
+  assert_reply (as_supervisor, 403, "forbidden");
+
+  acked = fixture_http (&api->f, "POST", path, api->dispatcher, body, NULL);
+  assert_reply (acked, 200, NULL);
+  g_assert_cmpstr (json_object_get_string_member (
+                     json_array_get_object_element (
+                       json_object_get_array_member (test_reply_object (acked), "units"), 0),
+                     "state"), ==, "acknowledged");
+
+  unit = fixture_http (&api->f, "GET", unit_path, api->dispatcher, NULL, NULL);
+  assert_reply (unit, 200, NULL);
+  g_assert_cmpstr (json_object_get_string_member (test_reply_object (unit), "status"), ==,
+                   "en_route");
+
+  audit_sql = g_strdup_printf ("SELECT count(*) FROM audit WHERE action = 'order.ack' "
+                               "AND target = 'order/%" G_GINT64_FORMAT "' AND username = 'disp1' "
+                               "AND role = 'dispatcher' "
+                               "AND json_extract (detail, '$.unit') = %" G_GINT64_FORMAT " "
+                               "AND json_extract (detail, '$.by_radio') = 1",
+                               order_id, api->unit_a);
+  g_assert_cmpint (fixture_count (&api->f, audit_sql), ==, 1);
+
+  /* The crew's own later acknowledgement is the same answer: nothing new. */
+  again = fixture_http (&api->f, "POST", path, api->unit_user, body, NULL);
+  assert_reply (again, 200, NULL);
+  g_assert_cmpint (fixture_count (&api->f, "SELECT count(*) FROM audit WHERE action = 'order.ack'"),
+                   ==, 1);
 }
 
 /* ---- Units and AVL ------------------------------------------------------------------------ */
@@ -1251,6 +1398,29 @@ test_config (void)
   g_assert_false (bs_config_load_key_file (config, half_tls, &error));
   g_clear_error (&error);
 
+  /* [server] districts: the installed outlines by default (here the source tree's), else the
+   * file named; a file that cannot be read is an error the caller reports. */
+  {
+    g_autoptr(GKeyFile) districts_file = g_key_file_new ();
+    g_autoptr(BsConfig) fresh = bs_config_new ();
+    g_autoptr(BcDistricts) districts = NULL;
+
+    g_assert_null (fresh->districts_path);
+    districts = bs_config_load_districts (fresh, &error);
+    g_assert_no_error (error);
+    g_assert_cmpstr (bc_districts_find (districts, 30.98, 112.21), ==, "掇刀区");
+
+    g_assert_true (g_key_file_load_from_data (districts_file,
+                                              "[server]\ndistricts=/nonexistent/d.json\n", -1,
+                                              G_KEY_FILE_NONE, NULL));
+    g_assert_true (bs_config_load_key_file (fresh, districts_file, &error));
+    g_assert_no_error (error);
+    g_assert_cmpstr (fresh->districts_path, ==, "/nonexistent/d.json");
+    g_assert_null (bs_config_load_districts (fresh, &error));
+    g_assert_error (error, G_FILE_ERROR, G_FILE_ERROR_NOENT);
+    g_clear_error (&error);
+  }
+
   g_assert_true (bs_config_parse_listen ("0.0.0.0:0", &host, &port, NULL));
   g_assert_cmpstr (host, ==, "0.0.0.0");
   g_assert_cmpuint (port, ==, 0);
@@ -1296,6 +1466,7 @@ main (int    argc,
   ADD ("/server/api/not-implemented-501", test_not_implemented);
   ADD ("/server/api/incident/create-get-list", test_incident_create_get_list);
   ADD ("/server/api/incident/update-version", test_incident_update);
+  ADD ("/server/api/incident/district-from-location", test_incident_district);
   ADD ("/server/api/unknown-ids-404-change-nothing", test_unknown_ids);
   ADD ("/server/api/notes", test_notes);
   ADD ("/server/api/recommendations", test_recommendations);
@@ -1304,6 +1475,7 @@ main (int    argc,
   ADD ("/server/api/dispatch/idempotent-retry", test_dispatch_idempotent_retry);
   ADD ("/server/api/dispatch/concurrent-conflict", test_dispatch_concurrent_conflict);
   ADD ("/server/api/order/ack", test_order_ack);
+  ADD ("/server/api/order/ack-by-radio", test_order_ack_by_radio);
   ADD ("/server/api/units", test_units);
   ADD ("/server/api/avl", test_avl);
   ADD ("/server/api/avl/group-commit", test_avl_group_commit);

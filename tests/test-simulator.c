@@ -646,6 +646,60 @@ test_speed_changes_rate (void)
 
 /* ---- Reset and inject ----------------------------------------------------------------------- */
 
+static guint
+count_events_of_type (GPtrArray  *events,
+                      const char *type)
+{
+  guint n = 0;
+
+  for (guint i = 0; i < events->len; i++)
+    n += g_strcmp0 (((BcEventRow *) g_ptr_array_index (events, i))->type, type) == 0;
+  return n;
+}
+
+/* The first run loads the scenario's cameras into the fresh database without an event each
+ * (bs_repo_load_cameras_initial); they are all there for bbox and near queries, and a reset,
+ * which goes through the import, finds them unchanged. */
+static void
+test_start_cameras_without_events (void)
+{
+  Sim s = { 0, };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) events = NULL;
+  g_autoptr(GPtrArray) all = NULL;
+  g_autoptr(GArray) near = NULL;
+  BcGeoBounds everywhere = { -90, -180, 90, 180 };
+  BcCamera *first;
+  gboolean truncated = TRUE;
+  gint64 seq;
+
+  sim_open (&s, 5, NULL);
+  g_assert_cmpuint (s.scenario->cameras->len, ==, 300);
+  events = read_events (s.store, 0);
+  g_assert_cmpuint (events->len, >, 0);
+  g_assert_cmpuint (count_events_of_type (events, BC_EVENT_CAMERA_UPDATED), ==, 0);
+
+  all = bs_repo_cameras_in_bounds (s.repo, &everywhere, 0, &truncated);
+  g_assert_false (truncated);
+  g_assert_cmpuint (all->len, ==, s.scenario->cameras->len);
+  first = g_ptr_array_index (s.scenario->cameras, 0);
+  near = bs_repo_cameras_near (s.repo, first->lat, first->lon, 0.5);
+  g_assert_cmpuint (near->len, >=, 1);
+  g_assert_cmpstr (g_array_index (near, BsCameraHit, 0).camera->id, ==, first->id);
+
+  seq = last_seq (s.store);
+  g_assert_true (bs_simulator_reset (s.sim, &error));
+  g_assert_no_error (error);
+  g_clear_pointer (&events, g_ptr_array_unref);
+  events = read_events (s.store, seq);
+  g_assert_cmpuint (count_events_of_type (events, BC_EVENT_CAMERA_UPDATED), ==, 0);
+  g_clear_pointer (&all, g_ptr_array_unref);
+  all = bs_repo_cameras_in_bounds (s.repo, &everywhere, 0, &truncated);
+  g_assert_cmpuint (all->len, ==, s.scenario->cameras->len);
+
+  sim_close (&s);
+}
+
 static void
 test_reset (void)
 {
@@ -914,7 +968,8 @@ demo_thread_main (gpointer data)
 {
   DemoThread *d = data;
   g_autoptr(GError) error = NULL;
-  BsDemoOptions options = { d->scenario_path, 1, 99, NULL, NULL, TRUE, FALSE };
+  /* No history: these tests look at the simulator, not at statistics. */
+  BsDemoOptions options = { d->scenario_path, 1, 99, NULL, NULL, TRUE, FALSE, TRUE, 0, 0 };
 
   /* As the console does it: a context of its own, pushed for the thread. */
   g_main_context_push_thread_default (d->context);
@@ -1175,6 +1230,7 @@ main (int    argc,
   g_test_add_func ("/simulator/units/return-to-station", test_return_to_station);
   g_test_add_func ("/simulator/clock/pause-stops", test_pause_stops);
   g_test_add_func ("/simulator/clock/speed-changes-rate", test_speed_changes_rate);
+  g_test_add_func ("/simulator/start/cameras-without-events", test_start_cameras_without_events);
   g_test_add_func ("/simulator/control/reset", test_reset);
   g_test_add_func ("/simulator/control/inject-at-nearest-node", test_inject);
   g_test_add_func ("/simulator/report/csv", test_report_csv);

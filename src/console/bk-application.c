@@ -9,7 +9,9 @@
 #include "bk-application.h"
 #include "bk-demo.h"
 #include "bk-resources.h"
+#include "bk-wall-window.h"
 #include "bk-window.h"
+#include "bs-demo.h"
 
 struct _BkApplication
 {
@@ -19,6 +21,9 @@ struct _BkApplication
   GSettings *settings;
   SoupSession *session;
   BkDemo *demo;
+  /* --demo --wall: the embedded server's address once it runs, for the wall to sign in. */
+  char *demo_uri;
+  gboolean demo_failed;
 };
 
 G_DEFINE_FINAL_TYPE (BkApplication, bk_application, ADW_TYPE_APPLICATION)
@@ -44,6 +49,91 @@ static const GOptionEntry option_entries[] = {
     N_("Print the version and exit"), NULL },
   { NULL }
 };
+
+/* ---- the wall ------------------------------------------------------------------------------ */
+
+static BkWallWindow *
+find_wall (BkApplication *self)
+{
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (self)); l != NULL; l = l->next)
+    if (BK_IS_WALL_WINDOW (l->data))
+      return l->data;
+  return NULL;
+}
+
+/* With --demo the wall signs in to the embedded server as the demo's supervisor. */
+static void
+wall_demo_connect (BkApplication *self)
+{
+  BkWallWindow *wall = find_wall (self);
+  const BsDemoAccount *accounts;
+  guint n_accounts = 0;
+
+  if (wall == NULL || self->demo_uri == NULL || bk_wall_window_get_client (wall) != NULL)
+    return;
+
+  accounts = bs_demo_get_accounts (&n_accounts);
+  for (guint i = 0; i < n_accounts; i++)
+    if (accounts[i].role == BC_ROLE_SUPERVISOR)
+      {
+        bk_wall_window_connect (wall, self->demo_uri, accounts[i].username,
+                                accounts[i].password);
+        return;
+      }
+  g_assert_not_reached ();
+}
+
+static void
+wall_demo_started_cb (GObject      *object,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  g_autoptr(BkApplication) self = user_data;
+  g_autoptr(GError) error = NULL;
+  BkWallWindow *wall;
+
+  if (!bk_demo_start_finish (BK_DEMO (object), result, &error))
+    {
+      g_autofree char *message = g_strdup_printf (_("Cannot start the training demonstration: %s"),
+                                                  error->message);
+
+      g_printerr ("%s\n", message);
+      self->demo_failed = TRUE;
+      if ((wall = find_wall (self)) != NULL)
+        bk_wall_window_show_error (wall, message);
+      return;
+    }
+
+  self->demo_uri = g_strdup (bk_demo_get_base_uri (BK_DEMO (object)));
+  {
+    g_autofree char *text = bk_demo_describe (BK_DEMO (object));
+    g_print ("%s", text);
+  }
+  wall_demo_connect (self);
+}
+
+static GtkWindow *
+open_wall (BkApplication *self)
+{
+  BkWallWindow *wall = bk_wall_window_new (GTK_APPLICATION (self));
+
+  /* The wall is dark whatever the desktop prefers. */
+  adw_style_manager_set_color_scheme (adw_style_manager_get_default (),
+                                      ADW_COLOR_SCHEME_FORCE_DARK);
+  bk_wall_window_fullscreen_on (wall, self->options.monitor);
+
+  if (self->demo != NULL)
+    {
+      if (self->demo_failed)
+        bk_wall_window_show_error (wall, _("Cannot start the training demonstration"));
+      else
+        wall_demo_connect (self);
+    }
+  else
+    bk_wall_window_connect_with_config (wall, NULL, self->options.server_url, NULL);
+
+  return GTK_WINDOW (wall);
+}
 
 static int
 bk_application_handle_local_options (GApplication *application,
@@ -128,7 +218,10 @@ bk_application_handle_local_options (GApplication *application,
     {
       self->demo = bk_demo_new (self->options.scenario, self->options.speed,
                                 self->options.has_seed ? (guint64) self->options.seed : 1);
-      bk_demo_start (self->demo);
+      if (self->options.wall)
+        bk_demo_start_async (self->demo, NULL, wall_demo_started_cb, g_object_ref (self));
+      else
+        bk_demo_start (self->demo);
     }
 
   return -1;
@@ -141,7 +234,11 @@ bk_application_activate (GApplication *application)
 
   BkApplication *self = BK_APPLICATION (application);
 
-  if (window == NULL)
+  if (window == NULL && self->options.wall)
+    {
+      window = open_wall (self);
+    }
+  else if (window == NULL)
     {
       window = GTK_WINDOW (bk_window_new (self));
       if (self->demo != NULL)
@@ -221,6 +318,7 @@ bk_application_finalize (GObject *object)
   g_clear_object (&self->demo);
   g_free (self->options.server_url);
   g_free (self->options.scenario);
+  g_free (self->demo_uri);
 
   G_OBJECT_CLASS (bk_application_parent_class)->finalize (object);
 }

@@ -23,6 +23,10 @@ struct _BkChart
   GPtrArray   *labels;     /* char *, may be shorter than values */
   char        *title;
   double       scale;
+  /* Additions for the analysis view; unset, the chart draws as before. */
+  char        *legend_current;
+  char        *legend_previous;
+  gboolean     grouped;    /* BK_CHART_BAR: previous as a pale bar beside each bar */
 };
 
 G_DEFINE_FINAL_TYPE (BkChart, bk_chart, GTK_TYPE_WIDGET)
@@ -104,7 +108,7 @@ compute_plot (BkChart *self,
               double   height)
 {
   double s = self->scale;
-  double top = (self->title != NULL ? 34 : 10) * s;
+  double top = (self->title != NULL || self->legend_current != NULL ? 34 : 10) * s;
   Plot p;
 
   if (self->kind == BK_CHART_HOUR_STRIP)
@@ -152,8 +156,14 @@ bk_chart_get_bar_rect (BkChart         *self,
     case BK_CHART_BAR:
       {
         double bh = v / axis * p.h;
-        graphene_rect_init (rect, p.x + index * slot + slot * 0.15, p.y + p.h - bh,
-                            slot * 0.7, bh);
+
+        /* Grouped: the previous period's bar on the left half, this one on the right. */
+        if (self->grouped)
+          graphene_rect_init (rect, p.x + index * slot + slot * 0.5, p.y + p.h - bh,
+                              slot * 0.36, bh);
+        else
+          graphene_rect_init (rect, p.x + index * slot + slot * 0.15, p.y + p.h - bh,
+                              slot * 0.7, bh);
       }
       break;
     case BK_CHART_LINE:
@@ -196,7 +206,15 @@ draw_text (cairo_t       *cr,
   pango_layout_set_font_description (layout, desc);
   pango_layout_set_text (layout, text, -1);
   pango_layout_get_pixel_size (layout, &tw, &th);
-  cairo_move_to (cr, x - tw * xalign, y - th * yalign);
+  /* The first and last axis labels are centred on the plot's ends: keep them inside. */
+  {
+    double x1, y1, x2, y2, left = x - tw * xalign;
+
+    cairo_clip_extents (cr, &x1, &y1, &x2, &y2);
+    if (x2 - x1 >= tw)
+      left = CLAMP (left, x1, x2 - tw);
+    cairo_move_to (cr, left, y - th * yalign);
+  }
   pango_cairo_show_layout (cr, layout);
 }
 
@@ -244,8 +262,31 @@ draw_x_labels (BkChart       *self,
                gboolean       centred_in_slots)
 {
   guint n = self->values->len;
-  /* Thin out labels so they never overlap: about one per 48 px at scale 1. */
+  /* Thin out labels so they never overlap: about one per 48 px at scale 1, or more when the
+   * widest label needs it. */
   guint every = MAX (1, (guint) ceil (n * 48 * self->scale / p->w));
+  double widest = 0;
+
+  for (guint i = 0; i < n; i++)
+    {
+      const char *l = label_at (self, i);
+      g_autoptr(PangoLayout) layout = NULL;
+      g_autoptr(PangoFontDescription) desc = NULL;
+      int tw, th;
+
+      if (l == NULL)
+        continue;
+      layout = pango_cairo_create_layout (cr);
+      desc = pango_font_description_new ();
+      pango_font_description_set_family (desc, "Sans");
+      pango_font_description_set_absolute_size (desc, 11 * self->scale * PANGO_SCALE);
+      pango_layout_set_font_description (layout, desc);
+      pango_layout_set_text (layout, l, -1);
+      pango_layout_get_pixel_size (layout, &tw, &th);
+      widest = MAX (widest, tw);
+    }
+  if (widest > 0)
+    every = MAX (every, (guint) ceil (n * (widest + 8 * self->scale) / p->w));
 
   gdk_cairo_set_source_rgba (cr, &pal->fg);
   for (guint i = 0; i < n; i += every)
@@ -305,6 +346,66 @@ draw_line_series (BkChart       *self,
 }
 
 static void
+draw_legend (BkChart       *self,
+             cairo_t       *cr,
+             double         width,
+             const Palette *pal)
+{
+  double s = self->scale;
+  double x = width - 8 * s;
+  const char *labels[2] = { self->legend_previous, self->legend_current };
+  const GdkRGBA *colors[2] = { &previous_color, &series_color };
+
+  /* Right-aligned, previous period rightmost-but-one, so the current one reads first. */
+  for (int i = 0; i < 2; i++)
+    {
+      g_autoptr(PangoLayout) layout = NULL;
+      g_autoptr(PangoFontDescription) desc = NULL;
+      int tw, th;
+      double y = 14 * s;
+
+      if (labels[i] == NULL)
+        continue;
+      layout = pango_cairo_create_layout (cr);
+      desc = pango_font_description_new ();
+      pango_font_description_set_family (desc, "Sans");
+      pango_font_description_set_absolute_size (desc, 11 * s * PANGO_SCALE);
+      pango_layout_set_font_description (layout, desc);
+      pango_layout_set_text (layout, labels[i], -1);
+      pango_layout_get_pixel_size (layout, &tw, &th);
+
+      x -= tw;
+      gdk_cairo_set_source_rgba (cr, &pal->fg);
+      cairo_move_to (cr, x, y - th / 2.0);
+      pango_cairo_show_layout (cr, layout);
+      x -= 6 * s;
+      cairo_save (cr);
+      gdk_cairo_set_source_rgba (cr, colors[i]);
+      if (self->kind == BK_CHART_LINE || (self->kind == BK_CHART_BAR && !self->grouped && i == 0))
+        {
+          cairo_set_line_width (cr, (i == 0 ? 2 : 3) * s);
+          if (i == 0)
+            {
+              double d[] = { 4 * s, 3 * s };
+              cairo_set_dash (cr, d, 2, 0);
+            }
+          cairo_move_to (cr, x - 18 * s, y);
+          cairo_line_to (cr, x, y);
+          cairo_stroke (cr);
+          x -= 18 * s;
+        }
+      else
+        {
+          cairo_rectangle (cr, x - 10 * s, y - 5 * s, 10 * s, 10 * s);
+          cairo_fill (cr);
+          x -= 10 * s;
+        }
+      cairo_restore (cr);
+      x -= 14 * s;
+    }
+}
+
+static void
 draw_with_palette (BkChart       *self,
                    cairo_t       *cr,
                    double         width,
@@ -326,6 +427,8 @@ draw_with_palette (BkChart       *self,
       gdk_cairo_set_source_rgba (cr, &pal->fg);
       draw_text (cr, self, self->title, 15, TRUE, 8 * self->scale, 6 * self->scale, 0, 0);
     }
+  if (self->legend_current != NULL && n > 0)
+    draw_legend (self, cr, width, pal);
 
   if (n == 0)
     {
@@ -339,6 +442,19 @@ draw_with_palette (BkChart       *self,
     {
     case BK_CHART_BAR:
       draw_axes (self, cr, &p, pal);
+      if (self->grouped && self->previous != NULL)
+        {
+          double axis = bk_chart_get_axis_max (self);
+          double slot = p.w / n;
+
+          gdk_cairo_set_source_rgba (cr, &previous_color);
+          for (guint i = 0; i < n && i < self->previous->len; i++)
+            {
+              double bh = MAX (g_array_index (self->previous, double, i), 0) / axis * p.h;
+              cairo_rectangle (cr, p.x + i * slot + slot * 0.14, p.y + p.h - bh, slot * 0.36, bh);
+            }
+          cairo_fill (cr);
+        }
       gdk_cairo_set_source_rgba (cr, &series_color);
       for (guint i = 0; i < n; i++)
         {
@@ -348,7 +464,8 @@ draw_with_palette (BkChart       *self,
           cairo_rectangle (cr, r.origin.x, r.origin.y, r.size.width, r.size.height);
         }
       cairo_fill (cr);
-      draw_line_series (self, cr, &p, self->previous, &previous_color, TRUE, TRUE);
+      if (!self->grouped)
+        draw_line_series (self, cr, &p, self->previous, &previous_color, TRUE, TRUE);
       draw_x_labels (self, cr, &p, pal, TRUE);
       break;
 
@@ -547,6 +664,8 @@ bk_chart_finalize (GObject *object)
   g_clear_pointer (&self->previous, g_array_unref);
   g_clear_pointer (&self->labels, g_ptr_array_unref);
   g_clear_pointer (&self->title, g_free);
+  g_clear_pointer (&self->legend_current, g_free);
+  g_clear_pointer (&self->legend_previous, g_free);
 
   G_OBJECT_CLASS (bk_chart_parent_class)->finalize (object);
 }
@@ -671,4 +790,49 @@ bk_chart_set_scale (BkChart *self,
   self->scale = scale;
   gtk_widget_queue_resize (GTK_WIDGET (self));
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SCALE]);
+}
+
+/**
+ * bk_chart_set_legend:
+ * @current: (nullable): the name of the main series, e.g. "This period"; NULL: no legend
+ * @previous: (nullable): the name of the comparison series
+ *
+ * Shows a legend in the top right corner, with the series' colours and styles.
+ */
+void
+bk_chart_set_legend (BkChart    *self,
+                     const char *current,
+                     const char *previous)
+{
+  g_return_if_fail (BK_IS_CHART (self));
+
+  g_free (self->legend_current);
+  g_free (self->legend_previous);
+  self->legend_current = g_strdup (current);
+  self->legend_previous = current != NULL ? g_strdup (previous) : NULL;
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+/**
+ * bk_chart_set_grouped:
+ *
+ * For a BK_CHART_BAR chart: draws the previous series as bars beside the current ones (a
+ * comparison of categories) instead of a dashed line across them (a comparison over time).
+ * bk_chart_get_bar_rect() then gives the current series' (narrower) bar.
+ */
+void
+bk_chart_set_grouped (BkChart  *self,
+                      gboolean  grouped)
+{
+  g_return_if_fail (BK_IS_CHART (self));
+
+  self->grouped = !!grouped;
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+gboolean
+bk_chart_get_grouped (BkChart *self)
+{
+  g_return_val_if_fail (BK_IS_CHART (self), FALSE);
+  return self->grouped;
 }

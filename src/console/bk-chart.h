@@ -49,5 +49,13 @@ gboolean     bk_chart_export_pdf    (BkChart             *self,
                                      double               width_pt,
                                      double               height_pt,
                                      GError             **error);
+/* A legend ("This period" / "Previous period") in the top right corner; NULL: none. */
+void         bk_chart_set_legend    (BkChart             *self,
+                                     const char          *current,
+                                     const char          *previous);
+/* BK_CHART_BAR: the previous series as bars beside the current ones, not as a line. */
+void         bk_chart_set_grouped   (BkChart             *self,
+                                     gboolean             grouped);
+gboolean     bk_chart_get_grouped   (BkChart             *self);
 
 G_END_DECLS

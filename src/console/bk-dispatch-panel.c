@@ -35,6 +35,7 @@ typedef struct
   GtkWidget *row;
   GtkLabel *badge;
   GtkLabel *detail;
+  GtkWidget *radio_button;  /* records an acknowledgement the crew gave by radio */
 } OrderLine;
 
 struct _BkDispatchPanel
@@ -295,6 +296,9 @@ update_actions (BkDispatchPanel *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "panel.close-incident", allowed
                                  && status != BC_INCIDENT_STATUS_NEW);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "panel.cancel-incident", allowed);
+  /* The roles that dispatch are the ones that may record a unit's answer (docs/api.md). */
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "panel.ack-by-radio",
+                                 self->incident != NULL && may_dispatch (self));
   gtk_widget_set_sensitive (GTK_WIDGET (self->instructions_entry), allowed);
   update_send_label (self);
 }
@@ -665,6 +669,18 @@ update_line (OrderLine *line)
                                                when != NULL ? when : "");
       gtk_label_set_label (line->detail, text);
     }
+
+  /* Only an order the server has, to which the unit has not answered yet. */
+  if (line->order_id != 0)
+    {
+      /* The target first: the action takes one, and a button naming it without one warns. */
+      gtk_actionable_set_action_target_value (GTK_ACTIONABLE (line->radio_button),
+                                              g_variant_new ("(xx)", line->order_id,
+                                                             line->unit_id));
+      gtk_actionable_set_action_name (GTK_ACTIONABLE (line->radio_button), "panel.ack-by-radio");
+    }
+  gtk_widget_set_visible (line->radio_button,
+                          line->order_id != 0 && line->state == BK_ORDER_LINE_SENT);
 }
 
 static OrderLine *
@@ -705,6 +721,17 @@ ensure_line (BkDispatchPanel *self,
   gtk_widget_add_css_class (GTK_WIDGET (line->detail), "dim-label");
   gtk_widget_add_css_class (GTK_WIDGET (line->detail), "numeric");
   gtk_box_append (GTK_BOX (box), GTK_WIDGET (line->detail));
+
+  /* Crews often answer over the radio; the dispatcher records that here. */
+  line->radio_button = gtk_button_new_with_label (_("Acknowledged by Radio"));
+  gtk_widget_set_name (line->radio_button, "ack-by-radio");
+  gtk_widget_set_valign (line->radio_button, GTK_ALIGN_CENTER);
+  gtk_widget_set_tooltip_text (line->radio_button,
+                               _("Record that the unit acknowledged this order by radio"));
+  gtk_widget_add_css_class (line->radio_button, "flat");
+  gtk_widget_add_css_class (line->radio_button, "ack-by-radio");
+  gtk_widget_set_visible (line->radio_button, FALSE);
+  gtk_box_append (GTK_BOX (box), line->radio_button);
 
   menu = unit_menu_new (unit_id);
   button = gtk_menu_button_new ();
@@ -1303,6 +1330,30 @@ unit_status_cb (GObject      *object,
     }
 }
 
+static void
+ack_by_radio_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(BkDispatchPanel) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BcOrder) order = bc_client_ack_order_finish (BC_CLIENT (object), result, &error);
+
+  if (self->disposed)
+    return;
+  if (order != NULL)
+    {
+      /* The order.acked event says the same; the answer is here first. */
+      upsert_order (self, order);
+      return;
+    }
+  if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      g_autofree char *text = describe_error (error);
+      show_message (self, text, !g_error_matches (error, BC_CLIENT_ERROR, BC_CLIENT_ERROR_QUEUED));
+    }
+}
+
 /* ---- actions ------------------------------------------------------------------------------ */
 
 static void
@@ -1377,6 +1428,22 @@ unit_status_action (GtkWidget  *widget,
 
   bc_client_set_unit_status_async (self->client, unit_id, status, bc_unit_get_version (unit),
                                    NULL, unit_status_cb, g_object_ref (self));
+}
+
+static void
+ack_by_radio_action (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
+{
+  BkDispatchPanel *self = BK_DISPATCH_PANEL (widget);
+  gint64 order_id, unit_id;
+
+  g_variant_get (parameter, "(xx)", &order_id, &unit_id);
+  if (self->client == NULL || order_id <= 0 || unit_id <= 0)
+    return;
+
+  bc_client_ack_order_async (self->client, order_id, unit_id, TRUE, NULL, ack_by_radio_cb,
+                             g_object_ref (self));
 }
 
 /* ---- public ------------------------------------------------------------------------------- */
@@ -1746,6 +1813,8 @@ bk_dispatch_panel_class_init (BkDispatchPanelClass *klass)
   gtk_widget_class_install_action (widget_class, "panel.cancel-incident", NULL,
                                    cancel_incident_action);
   gtk_widget_class_install_action (widget_class, "panel.unit-status", "(xs)", unit_status_action);
+  gtk_widget_class_install_action (widget_class, "panel.ack-by-radio", "(xx)",
+                                   ack_by_radio_action);
 
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_css_name (widget_class, "bk-dispatch-panel");

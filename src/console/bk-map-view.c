@@ -7,6 +7,7 @@
 #include <math.h>
 
 #include "bk-map-view.h"
+#include "bk-district-layer.h"
 #include "bk-mbtiles-source.h"
 #include "bk-schematic-source.h"
 
@@ -30,6 +31,7 @@ struct _BkMapView
   ShumateViewport *viewport;
   ShumateMapLayer *base_layer;
   ShumateMapSource *base_source;
+  BkDistrictLayer *district_layer;
   BkPointLayer *point_layer;
   GCancellable *mbtiles_cancellable;
 
@@ -90,7 +92,7 @@ set_base_source (BkMapView        *self,
   else
     {
       shumate_map_insert_layer_behind (self->map, SHUMATE_LAYER (layer),
-                                       SHUMATE_LAYER (self->point_layer));
+                                       SHUMATE_LAYER (self->district_layer));
     }
   self->base_layer = layer;
 
@@ -792,6 +794,8 @@ apply_layers (BkMapView *self)
                                      g_settings_get_boolean (self->settings, "layer-incidents"));
   bk_point_layer_set_show_units (self->point_layer,
                                  g_settings_get_boolean (self->settings, "layer-units"));
+  gtk_widget_set_visible (GTK_WIDGET (self->district_layer),
+                          g_settings_get_boolean (self->settings, "layer-districts"));
 }
 
 static void
@@ -898,6 +902,14 @@ bk_map_view_get_viewport (BkMapView *self)
   g_return_val_if_fail (BK_IS_MAP_VIEW (self), NULL);
 
   return self->viewport;
+}
+
+BkDistrictLayer *
+bk_map_view_get_district_layer (BkMapView *self)
+{
+  g_return_val_if_fail (BK_IS_MAP_VIEW (self), NULL);
+
+  return self->district_layer;
 }
 
 BkPointLayer *
@@ -1166,6 +1178,10 @@ bk_map_view_init (BkMapView *self)
   self->overdue = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
   self->viewport = g_object_ref (shumate_map_get_viewport (self->map));
 
+  /* Bottom to top: the base map (set_base_source puts it under the districts), the district
+   * boundaries, the points. */
+  self->district_layer = bk_district_layer_new (self->viewport);
+  shumate_map_add_layer (self->map, SHUMATE_LAYER (self->district_layer));
   self->point_layer = bk_point_layer_new (self->viewport);
   shumate_map_add_layer (self->map, SHUMATE_LAYER (self->point_layer));
   shumate_scale_set_viewport (self->scale, self->viewport);
@@ -1198,4 +1214,21 @@ BkMapView *
 bk_map_view_new (void)
 {
   return g_object_new (BK_TYPE_MAP_VIEW, NULL);
+}
+
+void
+bk_map_view_set_interactive (BkMapView *self,
+                             gboolean   interactive)
+{
+  g_return_if_fail (BK_IS_MAP_VIEW (self));
+
+  /* The overlays are told apart by their style classes (bk-map-view.ui). */
+  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->overlay));
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (gtk_widget_has_css_class (child, "map-controls") || gtk_widget_has_css_class (child, "counts"))
+      gtk_widget_set_visible (child, interactive);
+  gtk_widget_set_visible (GTK_WIDGET (self->position_label), interactive);
+  gtk_widget_set_can_target (GTK_WIDGET (self->map), interactive);
+  gtk_widget_set_focusable (GTK_WIDGET (self), interactive);
 }

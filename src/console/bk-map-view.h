@@ -4,6 +4,7 @@
 #include <gtk/gtk.h>
 #include <shumate/shumate.h>
 
+#include "bk-district-layer.h"
 #include "bk-live-state.h"
 #include "bk-point-layer.h"
 
@@ -13,7 +14,8 @@ G_BEGIN_DECLS
 
 G_DECLARE_FINAL_TYPE (BkMapView, bk_map_view, BK, MAP_VIEW, GtkWidget)
 
-/* The one map: the base map chosen in the settings (schematic, XYZ or MBTiles) under a
+/* The one map: the base map chosen in the settings (schematic, XYZ or MBTiles) under the
+ * district boundaries (BkDistrictLayer, shown while layer-districts is true) under a
  * BkPointLayer that shows the live state's incidents and units and the cameras of the area
  * in view (loaded by bounding box 150 ms after the view stops moving).
  *
@@ -29,6 +31,7 @@ void             bk_map_view_set_live_state     (BkMapView    *self,
 
 ShumateMap      *bk_map_view_get_map            (BkMapView    *self);
 ShumateViewport *bk_map_view_get_viewport       (BkMapView    *self);
+BkDistrictLayer *bk_map_view_get_district_layer (BkMapView    *self);
 BkPointLayer    *bk_map_view_get_point_layer    (BkMapView    *self);
 
 /* Selects an object; with @fly the map flies to it (animated) and zooms in to at least
@@ -56,5 +59,10 @@ void             bk_map_view_refresh_cameras    (BkMapView    *self);
 void             bk_map_view_pick_location      (BkMapView    *self);
 void             bk_map_view_cancel_pick        (BkMapView    *self);
 gboolean         bk_map_view_get_picking        (BkMapView    *self);
+
+/* The wall display's map (bk-wall-window.c): FALSE hides the zoom buttons, the live counts
+ * and the position, and ignores the pointer; the view moves only by bk_map_view_go_to(). */
+void             bk_map_view_set_interactive    (BkMapView    *self,
+                                                 gboolean      interactive);
 
 G_END_DECLS

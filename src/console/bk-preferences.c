@@ -24,6 +24,7 @@ struct _BkPreferences
   GtkSwitch *layer_units_switch;
   GtkSwitch *layer_lines_switch;
   GtkSwitch *layer_cameras_switch;
+  GtkSwitch *layer_districts_switch;
   GtkSpinButton *p1_spin;
   GtkSpinButton *p2_spin;
   GtkSpinButton *p3_spin;
@@ -206,6 +207,8 @@ bk_preferences_constructed (GObject *object)
                    self->layer_lines_switch, "active", G_SETTINGS_BIND_DEFAULT);
   g_settings_bind (self->settings, "layer-cameras",
                    self->layer_cameras_switch, "active", G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "layer-districts",
+                   self->layer_districts_switch, "active", G_SETTINGS_BIND_DEFAULT);
 
   bind_spin (self, "overdue-p1-seconds", self->p1_spin);
   bind_spin (self, "overdue-p2-seconds", self->p2_spin);
@@ -314,6 +317,7 @@ bk_preferences_class_init (BkPreferencesClass *klass)
   gtk_widget_class_bind_template_child (widget_class, BkPreferences, layer_units_switch);
   gtk_widget_class_bind_template_child (widget_class, BkPreferences, layer_lines_switch);
   gtk_widget_class_bind_template_child (widget_class, BkPreferences, layer_cameras_switch);
+  gtk_widget_class_bind_template_child (widget_class, BkPreferences, layer_districts_switch);
   gtk_widget_class_bind_template_child (widget_class, BkPreferences, p1_spin);
   gtk_widget_class_bind_template_child (widget_class, BkPreferences, p2_spin);
   gtk_widget_class_bind_template_child (widget_class, BkPreferences, p3_spin);

@@ -11,6 +11,7 @@
 #include <pango/pangocairo.h>
 
 #include "bc-geo.h"
+#include "bk-districts.h"
 
 /* ---- Vector data --------------------------------------------------------------------- */
 
@@ -62,22 +63,6 @@ typedef struct
   Box box;
 } Area;
 
-/* A district outline ring or a stretch of boundary line. */
-typedef struct
-{
-  guint district;
-  guint first;
-  guint n;
-  Box box;
-} Ring;
-
-typedef struct
-{
-  char *name;
-  char *label;
-  Pt label_pt;
-} District;
-
 typedef enum
 {
   LANDMARK_POLICE_HQ,
@@ -100,8 +85,6 @@ typedef struct
 
 typedef enum
 {
-  STYLE_DISTRICT,
-  STYLE_DISTRICT_SMALL,
   STYLE_ROAD_MAJOR,
   STYLE_ROAD_MINOR,
   STYLE_LANDMARK,
@@ -148,14 +131,14 @@ typedef struct
 
 typedef struct
 {
-  GArray *pts;        /* Pt: area outlines and lines, district rings, boundary lines */
+  GArray *pts;        /* Pt: area outlines and lines */
   GArray *nodes;      /* Pt */
   GArray *edges;      /* Edge */
   GPtrArray *names;   /* road names */
   GArray *areas;      /* Area */
-  GArray *districts;  /* District */
-  GArray *rings;      /* Ring: district fills */
-  GArray *borders;    /* Ring: boundary lines, each shared stretch once */
+  /* The land is the districts' area; their boundaries are BkDistrictLayer's, drawn over
+   * whichever base map is in use, so that they can be switched off (layer-districts). */
+  const BkDistricts *districts;
   GArray *landmarks;  /* Landmark */
   GHashTable *buckets;
 
@@ -245,11 +228,6 @@ basemap_data_free (BasemapData *data)
 {
   for (guint i = 0; i < data->areas->len; i++)
     g_free (g_array_index (data->areas, Area, i).name);
-  for (guint i = 0; i < data->districts->len; i++)
-    {
-      g_free (g_array_index (data->districts, District, i).name);
-      g_free (g_array_index (data->districts, District, i).label);
-    }
   for (guint i = 0; i < data->landmarks->len; i++)
     g_free (g_array_index (data->landmarks, Landmark, i).name);
   for (guint i = 0; i < N_ZOOMS; i++)
@@ -260,9 +238,6 @@ basemap_data_free (BasemapData *data)
   g_array_unref (data->edges);
   g_ptr_array_unref (data->names);
   g_array_unref (data->areas);
-  g_array_unref (data->districts);
-  g_array_unref (data->rings);
-  g_array_unref (data->borders);
   g_array_unref (data->landmarks);
   g_hash_table_unref (data->buckets);
   g_mutex_clear (&data->label_lock);
@@ -333,121 +308,6 @@ get_array (JsonObject *obj,
   JsonNode *node = json_object_get_member (obj, member);
 
   return node != NULL && JSON_NODE_HOLDS_ARRAY (node) ? json_node_get_array (node) : NULL;
-}
-
-static gboolean
-load_districts (BasemapData  *data,
-                const char   *path,
-                GError      **error)
-{
-  g_autoptr(JsonNode) root = NULL;
-  g_autoptr(GHashTable) seen = NULL;
-  JsonArray *features;
-
-  if ((root = parse_file (path, error)) == NULL)
-    return FALSE;
-  features = get_array (json_node_get_object (root), "features");
-  if (features == NULL)
-    return data_error (error, path, "no features");
-
-  /* Neighbouring districts share their border; remember each segment so that the boundary
-   * line is drawn once (a dash pattern drawn twice with different phases looks solid). */
-  seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-
-  for (guint f = 0; f < json_array_get_length (features); f++)
-    {
-      JsonObject *feature = json_array_get_object_element (features, f);
-      JsonObject *props, *geometry;
-      JsonArray *coords, *polygons;
-      const char *type;
-      District district = { 0 };
-      JsonArray *cp;
-
-      if (feature == NULL
-          || (props = json_object_get_object_member (feature, "properties")) == NULL
-          || (geometry = json_object_get_object_member (feature, "geometry")) == NULL
-          || (coords = get_array (geometry, "coordinates")) == NULL)
-        return data_error (error, path, "a feature lacks properties or geometry");
-
-      district.name = g_strdup (json_object_get_string_member_with_default (props, "name", ""));
-      district.label = g_strdup (json_object_get_string_member_with_default (props, "label",
-                                                                             district.name));
-      cp = get_array (props, "label_point");
-      if (cp != NULL && json_array_get_length (cp) == 2)
-        district.label_pt = project (json_array_get_double_element (cp, 1),
-                                     json_array_get_double_element (cp, 0));
-      g_array_append_val (data->districts, district);
-
-      type = json_object_get_string_member_with_default (geometry, "type", "");
-      polygons = json_array_new ();
-      if (g_str_equal (type, "Polygon"))
-        json_array_add_array_element (polygons, json_array_ref (coords));
-      else if (g_str_equal (type, "MultiPolygon"))
-        for (guint i = 0; i < json_array_get_length (coords); i++)
-          json_array_add_array_element (polygons, json_array_ref (json_array_get_array_element (coords, i)));
-      else
-        {
-          json_array_unref (polygons);
-          return data_error (error, path, "a district is not a polygon");
-        }
-
-      for (guint p = 0; p < json_array_get_length (polygons); p++)
-        {
-          JsonArray *rings = json_array_get_array_element (polygons, p);
-
-          for (guint r = 0; r < json_array_get_length (rings); r++)
-            {
-              Ring ring = { .district = data->districts->len - 1, .first = data->pts->len };
-              Ring border = { .district = ring.district };
-
-              box_empty (&ring.box);
-              ring.n = read_coords (data, json_array_get_array_element (rings, r), &ring.box);
-              if (ring.n < 4)
-                {
-                  json_array_unref (polygons);
-                  return data_error (error, path, "a district ring is malformed");
-                }
-              g_array_append_val (data->rings, ring);
-
-              /* Split the ring into stretches of segments not drawn before. */
-              for (guint i = 0; i + 1 < ring.n; i++)
-                {
-                  Pt a = g_array_index (data->pts, Pt, ring.first + i);
-                  Pt b = g_array_index (data->pts, Pt, ring.first + i + 1);
-                  g_autofree char *key = NULL;
-                  g_autofree char *rkey = NULL;
-
-                  key = g_strdup_printf ("%.9f,%.9f,%.9f,%.9f", a.x, a.y, b.x, b.y);
-                  rkey = g_strdup_printf ("%.9f,%.9f,%.9f,%.9f", b.x, b.y, a.x, a.y);
-                  if (g_hash_table_contains (seen, key) || g_hash_table_contains (seen, rkey))
-                    {
-                      if (border.n > 0)
-                        g_array_append_val (data->borders, border);
-                      border.n = 0;
-                      continue;
-                    }
-                  g_hash_table_add (seen, g_steal_pointer (&key));
-
-                  if (border.n == 0)
-                    {
-                      box_empty (&border.box);
-                      border.first = data->pts->len;
-                      g_array_append_val (data->pts, a);
-                      box_add (&border.box, a);
-                      border.n = 1;
-                    }
-                  g_array_append_val (data->pts, b);
-                  box_add (&border.box, b);
-                  border.n++;
-                }
-              if (border.n > 0)
-                g_array_append_val (data->borders, border);
-            }
-        }
-      json_array_unref (polygons);
-    }
-
-  return TRUE;
 }
 
 static gboolean
@@ -646,32 +506,22 @@ load_training (BasemapData  *data,
 char *
 bk_schematic_source_find_data_file (const char *name)
 {
-  const char *env = g_getenv ("BEACON_DATADIR");
-  const char *dirs[] = { env, PKGDATADIR, SOURCE_DATADIR };
-
   g_return_val_if_fail (name != NULL, NULL);
 
-  for (guint i = 0; i < G_N_ELEMENTS (dirs); i++)
-    {
-      g_autofree char *path = NULL;
-
-      if (dirs[i] == NULL || dirs[i][0] == '\0')
-        continue;
-      path = g_build_filename (dirs[i], "basemap", name, NULL);
-      if (g_file_test (path, G_FILE_TEST_IS_REGULAR))
-        return g_steal_pointer (&path);
-    }
-  return NULL;
+  /* The same folders as the server's district outlines. */
+  return bc_districts_find_data_file (name);
 }
 
 static BasemapData *
 basemap_data_load (GError **error)
 {
-  g_autoptr(BasemapData) data = g_new0 (BasemapData, 1);
-  g_autofree char *districts = bk_schematic_source_find_data_file ("jingmen-districts.json");
+  g_autoptr(BasemapData) data = NULL;
   g_autofree char *training = bk_schematic_source_find_data_file ("jingmen-training.json");
+  const BkDistricts *districts = bk_districts_get_default (error);
 
-  if (districts == NULL || training == NULL)
+  if (districts == NULL)
+    return NULL;
+  if (training == NULL)
     {
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
                            "The schematic basemap data (basemap/jingmen-*.json) was not found; "
@@ -679,25 +529,24 @@ basemap_data_load (GError **error)
       return NULL;
     }
 
+  data = g_new0 (BasemapData, 1);
+  data->districts = districts;
   data->pts = g_array_new (FALSE, FALSE, sizeof (Pt));
   data->nodes = g_array_new (FALSE, FALSE, sizeof (Pt));
   data->edges = g_array_new (FALSE, FALSE, sizeof (Edge));
   data->names = g_ptr_array_new_with_free_func (g_free);
   data->areas = g_array_new (FALSE, FALSE, sizeof (Area));
-  data->districts = g_array_new (FALSE, FALSE, sizeof (District));
-  data->rings = g_array_new (FALSE, FALSE, sizeof (Ring));
-  data->borders = g_array_new (FALSE, FALSE, sizeof (Ring));
   data->landmarks = g_array_new (FALSE, FALSE, sizeof (Landmark));
   data->buckets = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free,
                                          (GDestroyNotify) g_array_unref);
   g_mutex_init (&data->label_lock);
 
-  if (!load_districts (data, districts, error) || !load_training (data, training, error))
+  if (!load_training (data, training, error))
     return NULL;
 
   g_debug ("Schematic basemap: %u nodes, %u edges, %u areas, %u landmarks, %u district rings",
            data->nodes->len, data->edges->len, data->areas->len, data->landmarks->len,
-           data->rings->len);
+           data->districts->rings->len);
   return g_steal_pointer (&data);
 }
 
@@ -735,8 +584,6 @@ static const Rgb color_green = RGB (0xdae6cc);
 static const Rgb color_green_edge = RGB (0xc8d9b6);
 static const Rgb color_water = RGB (0xb8d2e2);
 static const Rgb color_water_edge = RGB (0xa5c4d8);
-static const Rgb color_border = RGB (0x8c82a6);
-static const Rgb color_border_band = RGB (0xd2cce0);
 static const Rgb color_road = RGB (0xffffff);
 static const Rgb color_casing[N_ROAD_CLASSES] = {
   RGB (0xb3aa9d), RGB (0xbfb8ad), RGB (0xc9c3b9), RGB (0xd1ccc3),
@@ -762,8 +609,6 @@ typedef struct
 } TextStyle;
 
 static const TextStyle text_styles[N_STYLES] = {
-  [STYLE_DISTRICT] = { 16.0, TRUE, FALSE, RGB (0x74698f), 3.0, 4.0 },
-  [STYLE_DISTRICT_SMALL] = { 13.0, TRUE, FALSE, RGB (0x74698f), 2.5, 2.0 },
   [STYLE_ROAD_MAJOR] = { 12.0, FALSE, FALSE, RGB (0x55504a), 3.0, 1.0 },
   [STYLE_ROAD_MINOR] = { 11.0, FALSE, FALSE, RGB (0x6f6a63), 2.5, 0.5 },
   [STYLE_LANDMARK] = { 11.5, FALSE, FALSE, RGB (0x4a4640), 2.5, 0.0 },
@@ -789,14 +634,6 @@ set_rgb (cairo_t   *cr,
          const Rgb *c)
 {
   cairo_set_source_rgb (cr, c->r, c->g, c->b);
-}
-
-static void
-set_rgba (cairo_t   *cr,
-          const Rgb *c,
-          double     alpha)
-{
-  cairo_set_source_rgba (cr, c->r, c->g, c->b, alpha);
 }
 
 static PangoLayout *
@@ -977,24 +814,6 @@ try_place (Placer *placer,
         g_array_append_val (cell, index);
       }
   return TRUE;
-}
-
-static void
-place_districts (Placer      *placer,
-                 BasemapData *data)
-{
-  LabelStyle style = placer->zoom <= 9 ? STYLE_DISTRICT_SMALL : STYLE_DISTRICT;
-
-  for (guint i = 0; i < data->districts->len; i++)
-    {
-      const District *d = &g_array_index (data->districts, District, i);
-      Label label = { .text = d->label, .style = style, .icon = -1 };
-
-      measure (placer, d->label, style, &label.w, &label.h);
-      label.cx = d->label_pt.x * placer->world;
-      label.cy = d->label_pt.y * placer->world;
-      try_place (placer, &label);
-    }
 }
 
 static gboolean
@@ -1353,8 +1172,6 @@ label_set_build (BasemapData *data,
   placer.zoom = zoom;
 
   /* In order of importance: a label is placed only where no earlier one is. */
-  if (zoom <= 12)
-    place_districts (&placer, data);
   if (zoom >= 13)
     place_landmarks (&placer, data);
   if (zoom >= 13)
@@ -1567,65 +1384,34 @@ draw_areas (cairo_t        *cr,
 }
 
 static void
-draw_districts (cairo_t        *cr,
-                const TileView *v,
-                BasemapData    *data)
+draw_land (cairo_t        *cr,
+           const TileView *v,
+           BasemapData    *data)
 {
+  const BkDistricts *districts = data->districts;
+
   /* Each ring on its own: which rings reach a tile differs from tile to tile, and an even-odd
    * fill of several districts' rings together would change with it and show tile edges. */
   set_rgb (cr, &color_land);
-  for (guint i = 0; i < data->rings->len; i++)
+  for (guint i = 0; i < districts->rings->len; i++)
     {
-      const Ring *ring = &g_array_index (data->rings, Ring, i);
+      const BkDistrictLine *ring = &g_array_index (districts->rings, BkDistrictLine, i);
+      Box box = { ring->x0, ring->y0, ring->x1, ring->y1 };
 
-      if (!box_intersects (&ring->box, &v->query))
+      if (!box_intersects (&box, &v->query))
         continue;
-      path_points (cr, v, data, ring->first, ring->n, TRUE);
+      for (guint k = 0; k < ring->n; k++)
+        {
+          BkDistrictPoint dp = g_array_index (districts->points, BkDistrictPoint, ring->first + k);
+          Pt p = { dp.x, dp.y };
+
+          if (k == 0)
+            cairo_move_to (cr, tx (v, p), ty (v, p));
+          else
+            cairo_line_to (cr, tx (v, p), ty (v, p));
+        }
+      cairo_close_path (cr);
       cairo_fill (cr);
-    }
-}
-
-static void
-draw_borders (cairo_t        *cr,
-              const TileView *v,
-              BasemapData    *data)
-{
-  double width = v->zoom <= 10 ? 1.2 : v->zoom <= 13 ? 1.6 : 2.2;
-  double dash[2] = { width * 4, width * 2.5 };
-
-  cairo_set_line_join (cr, CAIRO_LINE_JOIN_ROUND);
-  cairo_set_line_cap (cr, CAIRO_LINE_CAP_BUTT);
-
-  for (int pass = 0; pass < 2; pass++)
-    {
-      for (guint i = 0; i < data->borders->len; i++)
-        {
-          const Ring *line = &g_array_index (data->borders, Ring, i);
-
-          if (box_intersects (&line->box, &v->query))
-            path_points (cr, v, data, line->first, line->n, FALSE);
-        }
-
-      if (pass == 0)
-        {
-          /* A soft band under the dashes, as administrative boundaries usually have. */
-          if (v->zoom < 11)
-            {
-              cairo_new_path (cr);
-              continue;
-            }
-          set_rgba (cr, &color_border_band, 0.55);
-          cairo_set_line_width (cr, width * 3.5);
-          cairo_stroke (cr);
-        }
-      else
-        {
-          set_rgba (cr, &color_border, 0.85);
-          cairo_set_line_width (cr, width);
-          cairo_set_dash (cr, dash, 2, 0);
-          cairo_stroke (cr);
-          cairo_set_dash (cr, NULL, 0, 0);
-        }
     }
 }
 
@@ -1900,12 +1686,11 @@ render_tile (BasemapData  *data,
   set_rgb (cr, &color_outside);
   cairo_paint (cr);
 
-  draw_districts (cr, &view, data);
+  draw_land (cr, &view, data);
   draw_areas (cr, &view, data, areas, AREA_URBAN);
   draw_areas (cr, &view, data, areas, AREA_GREEN);
   draw_areas (cr, &view, data, areas, AREA_WATER);
   draw_areas (cr, &view, data, areas, AREA_RIVER);
-  draw_borders (cr, &view, data);
   draw_roads (cr, &view, data, edges);
   draw_labels (cr, &view, context, labels, x, y);
 

@@ -12,8 +12,10 @@ G_DECLARE_FINAL_TYPE (BkSchematicSource, bk_schematic_source, BK, SCHEMATIC_SOUR
 
 /* The built-in schematic training basemap of central Jingmen, zoom 8 to 18, 256 px tiles.
  *
- * Tiles are rendered with cairo from the project's own vector data (district outlines, the
- * training road graph, water, parks, landmarks) in GTask worker threads and handed out as PNG.
+ * Tiles are rendered with cairo from the project's own vector data (the land within the
+ * district outlines, the training road graph, water, parks, landmarks) in GTask worker threads
+ * and handed out as PNG. The district boundaries and names are not in the tiles: BkDistrictLayer
+ * draws them over any base map.
  * The vector data is read once per process, on the first tile request, from
  * basemap/jingmen-districts.json and basemap/jingmen-training.json in the first data folder
  * that has them: $BEACON_DATADIR, the installed package data folder, the source tree's data/. */

@@ -6,6 +6,7 @@
 #include <glib/gi18n.h>
 #include <shumate/shumate.h>
 
+#include "bk-analysis-window.h"
 #include "bk-preferences.h"
 #include "bk-window.h"
 
@@ -18,6 +19,7 @@ struct _BkWindow
   BcClient *client;
   BkLiveState *live_state;
   BkLoginDialog *login_dialog;
+  GtkWindow *analysis_window;   /* weak */
   char *connection_text;
 
   guint clock_id;
@@ -280,6 +282,12 @@ set_client (BkWindow *self,
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.sign-out", client != NULL);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.find", client != NULL);
+  /* Statistics are for the command center's roles, not for unit accounts (the server
+   * refuses them too). The open analysis window belongs to the previous session. */
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.analysis",
+                                 client != NULL && bc_client_get_role (client) != BC_ROLE_UNIT);
+  if (self->analysis_window != NULL)
+    gtk_window_destroy (self->analysis_window);
   update_user (self);
   update_connection (self);
 }
@@ -463,6 +471,25 @@ preferences_action (GtkWidget  *widget,
 }
 
 static void
+analysis_action (GtkWidget  *widget,
+                 const char *action_name,
+                 GVariant   *parameter)
+{
+  BkWindow *self = BK_WINDOW (widget);
+
+  if (self->client == NULL || bc_client_get_role (self->client) == BC_ROLE_UNIT)
+    return;
+  if (self->analysis_window == NULL)
+    {
+      self->analysis_window = GTK_WINDOW (bk_analysis_window_new (GTK_WINDOW (self),
+                                                                  self->client));
+      g_object_add_weak_pointer (G_OBJECT (self->analysis_window),
+                                 (gpointer *) &self->analysis_window);
+    }
+  gtk_window_present (self->analysis_window);
+}
+
+static void
 about_action (GtkWidget  *widget,
               const char *action_name,
               GVariant   *parameter)
@@ -535,7 +562,7 @@ bk_window_constructed (GObject *object)
   GtkApplication *application;
   g_autoptr(GSimpleActionGroup) layers = g_simple_action_group_new ();
   static const char * const layer_keys[] = {
-    "layer-incidents", "layer-units", "layer-dispatch-lines", "layer-cameras",
+    "layer-incidents", "layer-units", "layer-dispatch-lines", "layer-cameras", "layer-districts",
   };
 
   G_OBJECT_CLASS (bk_window_parent_class)->constructed (object);
@@ -582,6 +609,8 @@ bk_window_dispose (GObject *object)
     }
   if (self->map_view != NULL)
     set_client (self, NULL);
+  if (self->analysis_window != NULL)
+    gtk_window_destroy (self->analysis_window);
 
   gtk_widget_dispose_template (GTK_WIDGET (self), BK_TYPE_WINDOW);
 
@@ -647,6 +676,9 @@ bk_window_class_init (BkWindowClass *klass)
                                    clear_selection_action);
   gtk_widget_class_install_action (widget_class, "win.preferences", NULL, preferences_action);
   gtk_widget_class_install_action (widget_class, "win.about", NULL, about_action);
+  gtk_widget_class_install_action (widget_class, "win.analysis", NULL, analysis_action);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_a, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
+                                       "win.analysis", NULL);
   gtk_widget_class_install_action (widget_class, "win.sign-out", NULL, sign_out_action);
 
   /* Escape clears the selection wherever the focus is, unless a widget (the find entry, a
@@ -666,6 +698,7 @@ bk_window_init (BkWindow *self)
   update_user (self);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.sign-out", FALSE);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.find", FALSE);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.analysis", FALSE);
 }
 
 BkWindow *
@@ -777,6 +810,14 @@ bk_window_set_trainer_panel (BkWindow  *self,
   if (panel != NULL)
     gtk_box_append (self->trainer_slot, panel);
   gtk_widget_set_visible (GTK_WIDGET (self->trainer_slot), panel != NULL);
+}
+
+GtkWindow *
+bk_window_get_analysis_window (BkWindow *self)
+{
+  g_return_val_if_fail (BK_IS_WINDOW (self), NULL);
+
+  return self->analysis_window;
 }
 
 GtkWidget *

@@ -50,5 +50,7 @@ void           bk_window_set_client          (BkWindow      *self,
 void           bk_window_set_trainer_panel   (BkWindow      *self,
                                               GtkWidget     *panel);
 GtkWidget     *bk_window_get_trainer_panel   (BkWindow      *self);
+/* The analysis view (win.analysis, Ctrl+Shift+A) while it is open, else NULL. */
+GtkWindow     *bk_window_get_analysis_window (BkWindow      *self);
 
 G_END_DECLS

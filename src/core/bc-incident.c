@@ -972,12 +972,13 @@ bc_incident_from_json_string (const char  *data,
   return node != NULL ? bc_incident_from_json (node, error) : NULL;
 }
 
+/* `district` is optional: without it the server derives it from the location. */
 static const char * const create_members[] = {
-  "type", "priority", "location", "address", "caller", "description", NULL
+  "type", "priority", "location", "address", "district", "caller", "description", NULL
 };
 
 static const char * const server_owned_members[] = {
-  "id", "number", "status", "district", "units", "disposition", "created_at", "dispatched_at",
+  "id", "number", "status", "units", "disposition", "created_at", "dispatched_at",
   "en_route_at", "on_scene_at", "closed_at", "cancelled_at", "updated_at", "version", NULL
 };
 
@@ -987,7 +988,8 @@ static const char * const server_owned_members[] = {
  * @error: a #GError in %BC_MODEL_ERROR
  *
  * Decodes the document a client posts to create an incident: `type`, `priority`, `location`,
- * `address` and optionally `caller` and `description`. Server-owned members (id, status, …) and
+ * `address` and optionally `district` (an integration that knows the jurisdiction; the server
+ * derives it from the location otherwise), `caller` and `description`. Server-owned members (id, status, …) and
  * unknown members are rejected with %BC_MODEL_ERROR_FORBIDDEN_FIELD, at the top level and
  * inside `location` and `caller`. The result has status "new" and no id.
  *
@@ -1012,6 +1014,15 @@ bc_incident_from_create_json (JsonNode  *node,
   self = bc_incident_new ();
   if (!decode_client_fields (self, root, TRUE, error))
     return NULL;
+  {
+    const char *district = NULL;
+
+    if (!_bc_json_get_string (root, NULL, "district", BC_JSON_NULLABLE,
+                              0, BC_INCIDENT_DISTRICT_MAX, &district, error))
+      return NULL;
+    /* "" is no district, as in the store. */
+    self->district = district != NULL && *district != '\0' ? g_strdup (district) : NULL;
+  }
 
   return g_steal_pointer (&self);
 }
@@ -1125,6 +1136,8 @@ bc_incident_to_create_json (BcIncident *self)
   json_object_set_int_member (object, "priority", self->priority);
   encode_location (self, object);
   json_object_set_string_member (object, "address", self->address != NULL ? self->address : "");
+  if (self->district != NULL && *self->district != '\0')
+    json_object_set_string_member (object, "district", self->district);
   encode_caller (self, object);
   _bc_json_set_string (object, "description", self->description);
 

@@ -69,6 +69,21 @@ cli_actor_name (void)
   return g_strdup_printf ("cli:%s", g_get_user_name ());
 }
 
+/* Incidents created without a district get theirs from these outlines. Without them the
+ * server still runs (an installation may lack the data): such incidents keep none. */
+static void
+use_districts (BsRepo         *repo,
+               const BsConfig *config)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BcDistricts) districts = bs_config_load_districts (config, &error);
+
+  if (districts == NULL)
+    g_warning ("No district outlines, incidents get no district from their location: %s",
+               error->message);
+  bs_repo_set_districts (repo, districts);
+}
+
 /* ---- serve -------------------------------------------------------------------------------- */
 
 typedef struct
@@ -206,8 +221,9 @@ bs_cli_serve (int    argc,
     g_log_set_debug_enabled (TRUE);
 
   store = open_existing_store (config->db_path, &error);
-  if (store == NULL ||
-      (repo = bs_repo_new (store, &error)) == NULL ||
+  if (store != NULL && (repo = bs_repo_new (store, &error)) != NULL)
+    use_districts (repo, config);
+  if (repo == NULL ||
       (server = bs_server_new (repo, config, &error)) == NULL ||
       !bs_server_listen (server, &error))
     {

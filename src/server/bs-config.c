@@ -49,6 +49,7 @@ bs_config_copy (const BsConfig *config)
   copy->listen = g_strdup (config->listen);
   copy->tls_cert = g_strdup (config->tls_cert);
   copy->tls_key = g_strdup (config->tls_key);
+  copy->districts_path = g_strdup (config->districts_path);
 
   return copy;
 }
@@ -63,6 +64,7 @@ bs_config_free (BsConfig *config)
   g_free (config->listen);
   g_free (config->tls_cert);
   g_free (config->tls_key);
+  g_free (config->districts_path);
   g_free (config);
 }
 
@@ -146,7 +148,8 @@ bs_config_load_key_file (BsConfig  *config,
   if (!read_string (key_file, "server", "db", &config->db_path, error) ||
       !read_string (key_file, "server", "listen", &config->listen, error) ||
       !read_string (key_file, "server", "tls-cert", &config->tls_cert, error) ||
-      !read_string (key_file, "server", "tls-key", &config->tls_key, error))
+      !read_string (key_file, "server", "tls-key", &config->tls_key, error) ||
+      !read_string (key_file, "server", "districts", &config->districts_path, error))
     return FALSE;
 
   READ_UINT ("server", "body-max", 1024, 256 * 1024 * 1024, body_max);
@@ -259,4 +262,27 @@ invalid:
                _("“%s” is not an address to listen on (expected ADDRESS:PORT, e.g. 127.0.0.1:8080)"),
                listen);
   return FALSE;
+}
+
+BcDistricts *
+bs_config_load_districts (const BsConfig  *config,
+                          GError         **error)
+{
+  g_autofree char *found = NULL;
+
+  g_return_val_if_fail (config != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (config->districts_path != NULL)
+    return bc_districts_load (config->districts_path, error);
+
+  found = bc_districts_find_data_file (BC_DISTRICTS_FILE_NAME);
+  if (found == NULL)
+    {
+      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_NOENT,
+                   "basemap/%s is in none of the data folders; set [server] districts",
+                   BC_DISTRICTS_FILE_NAME);
+      return NULL;
+    }
+  return bc_districts_load (found, error);
 }

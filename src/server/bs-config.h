@@ -9,6 +9,8 @@
 
 #include <glib.h>
 
+#include "bc-districts.h"
+
 G_BEGIN_DECLS
 
 typedef struct
@@ -21,6 +23,7 @@ typedef struct
   gsize    body_max;               /* bytes; larger requests get 413 body_too_large */
   guint    avl_batch_max;          /* fixes per POST /avl */
   guint    drain_timeout_s;        /* how long SIGTERM waits for in-flight requests */
+  char    *districts_path;         /* district outlines; NULL: the installed ones */
 
   /* [auth] */
   guint    token_lifetime_s;       /* a bearer token's lifetime from its creation */
@@ -52,6 +55,10 @@ gboolean  bs_config_parse_listen     (const char     *listen,
                                       char          **out_host,
                                       guint16        *out_port,
                                       GError        **error);
+/* The outlines incidents get their district from: [server] districts, else
+ * basemap/jingmen-districts.json in the data folders (bc_districts_find_data_file()). */
+BcDistricts *bs_config_load_districts (const BsConfig *config,
+                                       GError        **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (BsConfig, bs_config_free)
 

@@ -27,6 +27,10 @@
  * waits for it up to its busy timeout). */
 #define BATCH_INCIDENTS 20000
 #define MAX_PER_DAY 9999   /* JQ + date + 4 digits */
+/* bs_history_seed_chunked(): how many busy timeouts a chunk sits out before it gives up. */
+#define CHUNK_BUSY_RETRIES 12
+/* A chunk that held the write lock longer than this halves the days of the next ones. */
+#define CHUNK_SLOW_US (250 * G_GINT64_CONSTANT (1000))
 
 /* ---- Random numbers ------------------------------------------------------------------------
  *
@@ -596,26 +600,22 @@ insert_incident (Writer       *writer,
   return TRUE;
 }
 
-/* Generates and writes one local day: incidents created before @end and closed before
- * @close_limit. */
-static gboolean
-seed_day (Writer      *writer,
-          Rng         *rng,
-          gint64       day,
-          double       scale,
-          gint64       end,
-          gint64       close_limit,
-          guint64     *n_written,
-          GError     **error)
+/* Draws one local day: the incidents created before @end and closed before @close_limit, in
+ * order of creation. Uses nothing but @rng, so that the same seed gives the same days whether
+ * they are written in one transaction or in many. */
+static GArray *
+generate_day (Rng     *rng,
+              gint64   day,
+              double   scale,
+              gint64   end,
+              gint64   close_limit)
 {
   g_autoptr(GArray) seeded = g_array_new (FALSE, FALSE, sizeof (Seeded));
-  g_autofree char *date = NULL;
   double weights[24];
   DayProfile profile;
   gint64 day_start = bs_stats_day_start (day);
   double expected;
   gint64 n;
-  guint last = 0;
 
   day_profile (day, &profile);
   expected = BS_HISTORY_MEAN_PER_DAY * scale * profile.factor;
@@ -638,10 +638,25 @@ seed_day (Writer      *writer,
       if (incident.created_at < end && incident.closed_at < close_limit)
         g_array_append_val (seeded, incident);
     }
-  if (seeded->len == 0)
-    return TRUE;
 
   g_array_sort (seeded, compare_seeded);
+  return g_steal_pointer (&seeded);
+}
+
+/* Writes the incidents of local @day drawn by generate_day(), numbered after those already
+ * there; inside the writer's transaction. */
+static gboolean
+write_day (Writer      *writer,
+           gint64       day,
+           GArray      *seeded,
+           guint64     *n_written,
+           GError     **error)
+{
+  g_autofree char *date = NULL;
+  guint last = 0;
+
+  if (seeded->len == 0)
+    return TRUE;
 
   date = bs_stats_day_to_date (day);
   /* Remove the dashes: JQ + yyyymmdd. */
@@ -666,6 +681,22 @@ seed_day (Writer      *writer,
     }
   *n_written += seeded->len;
   return TRUE;
+}
+
+/* Generates and writes one local day (see generate_day()). */
+static gboolean
+seed_day (Writer      *writer,
+          Rng         *rng,
+          gint64       day,
+          double       scale,
+          gint64       end,
+          gint64       close_limit,
+          guint64     *n_written,
+          GError     **error)
+{
+  g_autoptr(GArray) seeded = generate_day (rng, day, scale, end, close_limit);
+
+  return write_day (writer, day, seeded, n_written, error);
 }
 
 /* SQLite allocates a scratch buffer at the top of the heap for every statement and frees it at
@@ -766,7 +797,7 @@ bs_history_seed_full (BcStore                 *store,
   /* Incidents of the last evening close after `end`, but never in the future: a history that
    * ends a day or more ago is complete (and the same for a seed), one that ends now lacks the
    * last hour or two, whose incidents would still be open. */
-  close_limit = MIN (end + BS_STATS_DAY_US, bc_time_now ());
+  close_limit = MIN (end + BS_STATS_DAY_US, options->now != 0 ? options->now : bc_time_now ());
   /* The last day is the one @end falls in (the day before, at midnight exactly). */
   last_day = bs_stats_local_day (end - 1);
   first_day = last_day - options->days + 1;
@@ -786,6 +817,211 @@ bs_history_seed_full (BcStore                 *store,
   if (out_n_incidents != NULL)
     *out_n_incidents = n;
   return TRUE;
+}
+
+/* One chunk of bs_history_seed_chunked(): the days are drawn before the transaction begins, so
+ * that the write lock is held only while rows are written. */
+static gboolean
+seed_chunk (Writer                  *writer,
+            Rng                     *rng,
+            const BsHistoryOptions  *options,
+            gint64                   first_day,
+            gint64                   last_day,
+            double                   scale,
+            gint64                   end,
+            gint64                   close_limit,
+            gboolean                 audit,
+            GCancellable            *cancellable,
+            guint64                 *n_total,
+            BsHistoryStats          *stats,
+            GError                 **error)
+{
+  g_autoptr(GPtrArray) days = g_ptr_array_new_with_free_func ((GDestroyNotify) g_array_unref);
+  guint64 n = 0;
+  gint64 started;
+
+  for (gint64 day = first_day; day <= last_day; day++)
+    g_ptr_array_add (days, generate_day (rng, day, scale, end, close_limit));
+
+  /* The server may hold the write lock for longer than the busy timeout now and then (a
+   * trainer's Reset re-imports 20,000 cameras in one transaction on a slow machine); history
+   * is not urgent, so it waits its turn instead of giving up. */
+  for (guint attempt = 0;; attempt++)
+    {
+      g_autoptr(GError) local_error = NULL;
+
+      started = g_get_monotonic_time ();
+      if (writer_begin (writer, &local_error))
+        break;
+      if (!g_error_matches (local_error, BC_STORE_ERROR, BC_STORE_ERROR_BUSY) ||
+          attempt >= CHUNK_BUSY_RETRIES ||
+          g_cancellable_is_cancelled (cancellable))
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return FALSE;
+        }
+    }
+  for (guint i = 0; i < days->len; i++)
+    if (!write_day (writer, first_day + i, g_ptr_array_index (days, i), &n, error))
+      {
+        writer_abort (writer);
+        return FALSE;
+      }
+  if (audit)
+    {
+      g_autofree char *detail = NULL;
+
+      detail = g_strdup_printf ("{\"days\":%u,\"seed\":%" G_GUINT64_FORMAT ",\"scale\":%g,"
+                                "\"incidents\":%" G_GUINT64_FORMAT "}",
+                                options->days, options->seed, scale, *n_total + n);
+      if (!bc_audit_append (writer->store, bc_time_now (),
+                            options->actor != NULL ? options->actor : "system", NULL, "local",
+                            "history.seed", "incidents", detail, error))
+        {
+          writer_abort (writer);
+          return FALSE;
+        }
+    }
+  if (!writer_commit (writer, error))
+    return FALSE;
+
+  started = g_get_monotonic_time () - started;
+  g_debug ("History: days %" G_GINT64_FORMAT " to %" G_GINT64_FORMAT ", %" G_GUINT64_FORMAT
+           " incidents written in %.1f ms", first_day, last_day, n, started / 1000.0);
+  stats->longest_chunk_us = MAX (stats->longest_chunk_us, started);
+  stats->last_chunk_us = started;
+  stats->n_chunks++;
+  *n_total += n;
+  return TRUE;
+}
+
+/* SQLite's busy handler polls: a connection that waits for the write lock sleeps 1, 2, 5, 10,
+ * 15, 20, 25, 25, 25, 50, 50 and then 100 ms at a time between tries. A writer that takes the
+ * lock again as soon as it has let it go can keep such a waiter out for many chunks in a row
+ * (measured: POST /incidents held up for 1.4 s while history was written without a pause);
+ * a pause longer than the waiter's current step (as long as the chunk, up to 110 ms) lets it
+ * in on its next try. Cancellation ends the pause. */
+static void
+pause_after_chunk (gint64        pause_us,
+                   GCancellable *cancellable)
+{
+  gint64 until = g_get_monotonic_time () + pause_us;
+
+  while (!g_cancellable_is_cancelled (cancellable))
+    {
+      gint64 left = until - g_get_monotonic_time ();
+
+      if (left <= 0)
+        break;
+      g_usleep ((gulong) MIN (left, 10000));
+    }
+}
+
+gboolean
+bs_history_seed_chunked (BcStore                 *store,
+                         const BsHistoryOptions  *options,
+                         guint                    max_days,
+                         GCancellable            *cancellable,
+                         BsHistoryStats          *out_stats,
+                         GError                 **error)
+{
+  g_autoptr(BsStatsRollup) rollup = bs_stats_rollup_new ();
+  Writer writer = { store, rollup, NULL, 0 };
+  BsHistoryStats stats = { 0, };
+  Rng rng;
+  double scale;
+  gint64 end, close_limit, first_day, last_day, day;
+  gint64 started = g_get_monotonic_time ();
+  guint64 n = 0;
+  guint chunk_days = 1;
+  Rng *states;
+  gboolean ok = TRUE;
+
+  g_return_val_if_fail (BC_IS_STORE (store), FALSE);
+  g_return_val_if_fail (options != NULL, FALSE);
+  g_return_val_if_fail (options->days >= 1 && options->days <= BS_HISTORY_MAX_DAYS, FALSE);
+  g_return_val_if_fail (options->scale >= 0 && options->scale <= 12, FALSE);
+  g_return_val_if_fail (max_days >= 1, FALSE);
+  g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), FALSE);
+  g_return_val_if_fail (!bc_store_in_transaction (store), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  tune_malloc_once ();
+  /* The same reading of the options as bs_history_seed_full(), so that both write the same
+   * incidents for the same options. */
+  scale = options->scale > 0 ? options->scale : 1.0;
+  end = options->end != 0 ? options->end : bc_time_now ();
+  close_limit = MIN (end + BS_STATS_DAY_US, options->now != 0 ? options->now : bc_time_now ());
+  last_day = bs_stats_local_day (end - 1);
+  first_day = last_day - options->days + 1;
+  rng_init (&rng, options->seed);
+
+  /* A chunk is small, but the default 2 MB cache would still be spilled to the WAL. */
+  if (!bc_store_exec (store, "PRAGMA cache_size = -16384", error))
+    return FALSE;
+
+  /* The newest days first, so that the week, month and quarter that a wall shows are whole
+   * early on. The random sequence runs oldest first (the same history as
+   * bs_history_seed_full()), so a first pass draws every day and keeps only the generator's
+   * state at the start of each day (32 bytes a day). */
+  states = g_new (Rng, options->days);
+  for (day = first_day; ok && day <= last_day; day++)
+    {
+      if ((day - first_day) % 16 == 0 && g_cancellable_set_error_if_cancelled (cancellable, error))
+        ok = FALSE;
+      states[day - first_day] = rng;
+      g_array_unref (generate_day (&rng, day, scale, end, close_limit));
+    }
+
+  for (gint64 chunk_last = last_day; ok && chunk_last >= first_day;)
+    {
+      gint64 chunk_first = MAX (first_day, chunk_last - (gint64) chunk_days + 1);
+
+      if (g_cancellable_set_error_if_cancelled (cancellable, error))
+        {
+          ok = FALSE;
+          break;
+        }
+      rng = states[chunk_first - first_day];
+      if (!seed_chunk (&writer, &rng, options, chunk_first, chunk_last, scale, end, close_limit,
+                       chunk_first == first_day, cancellable, &n, &stats, error))
+        {
+          ok = FALSE;
+          break;
+        }
+      stats.days_done += (guint) (chunk_last - chunk_first + 1);
+      stats.n_incidents = n;
+      if (options->progress != NULL)
+        options->progress (stats.days_done, options->days, n, options->progress_data);
+      chunk_last = chunk_first - 1;
+
+      /* A slow machine (or valgrind) makes every chunk slower, and a server waiting for the
+       * lock gives up after its busy timeout: start with one day, double up to @max_days
+       * while chunks are quick, halve when one is slow. */
+      if (stats.last_chunk_us > CHUNK_SLOW_US && chunk_days > 1)
+        {
+          chunk_days /= 2;
+          g_debug ("History: that took too long; %u days a chunk from now on", chunk_days);
+        }
+      else if (stats.last_chunk_us < CHUNK_SLOW_US / 4 && chunk_days < max_days)
+        {
+          chunk_days = MIN (max_days, chunk_days * 2);
+        }
+      if (options->pause_ms > 0 && chunk_last >= first_day)
+        pause_after_chunk (MAX ((gint64) options->pause_ms * 1000,
+                                MIN (stats.last_chunk_us, 110 * 1000)),
+                           cancellable);
+    }
+  g_free (states);
+
+  stats.days_done = ok ? options->days : stats.days_done;
+  stats.n_incidents = n;
+  stats.elapsed_us = g_get_monotonic_time () - started;
+  if (out_stats != NULL)
+    *out_stats = stats;
+  if (!bc_store_exec (store, "PRAGMA cache_size = -2000", ok ? error : NULL))
+    ok = FALSE;
+  return ok;
 }
 
 gboolean

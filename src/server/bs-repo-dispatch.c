@@ -700,6 +700,10 @@ ack_command (BcStore  *store,
   detail = json_object_new ();
   json_object_set_int_member (detail, "unit", cmd->unit_id);
   json_object_set_boolean_member (detail, "accepted", cmd->accepted);
+  /* Anyone but the unit's own account records an answer the crew gave by radio; the audit row
+   * names that user. */
+  if (cmd->actor != NULL && cmd->actor->role != BC_ROLE_UNIT)
+    json_object_set_boolean_member (detail, "by_radio", TRUE);
   target = g_strdup_printf ("order/%" G_GINT64_FORMAT, cmd->order_id);
   if (!_bs_repo_audit (self, now, cmd->actor, "order.ack", target,
                        json_node_init_object (json_node_alloc (), detail), error))
@@ -717,7 +721,9 @@ ack_command (BcStore  *store,
  *
  * Records one unit's answer to an order, with the consequences of docs/lifecycle.md. The same
  * answer again returns the order unchanged; the other answer after one was given is
- * %BS_REPO_ERROR_INVALID_TRANSITION. A unit-role actor may only answer for its own unit.
+ * %BS_REPO_ERROR_INVALID_TRANSITION. A unit-role actor may only answer for its own unit; any
+ * other actor (a dispatcher recording an answer given by radio) for any unit of the order, and
+ * the audit row then says `"by_radio":true`.
  *
  * Returns: (transfer full): the order, or %NULL with @error set
  */

@@ -278,6 +278,15 @@ _bs_repo_incident_has_units (BsRepo    *self,
   return TRUE;
 }
 
+/* The district the point lies in, or NULL (outside every district, or no outlines loaded). */
+static const char *
+derive_district (BsRepo *self,
+                 double  lat,
+                 double  lon)
+{
+  return self->districts != NULL ? bc_districts_find (self->districts, lat, lon) : NULL;
+}
+
 /* ---- create --------------------------------------------------------------------------------- */
 
 typedef struct
@@ -346,6 +355,11 @@ create_command (BcStore  *store,
   const char *district = bc_incident_get_district (draft);
   const char *description = bc_incident_get_description (draft);
 
+  /* A district given with the incident (an integration that knows the jurisdiction) is kept;
+   * otherwise it is the one the location lies in, as a PGIS assigns it. */
+  if (district == NULL || *district == '\0')
+    district = derive_district (self, bc_incident_get_lat (draft), bc_incident_get_lon (draft));
+
   number = next_incident_number (self, now, error);
   if (number == NULL)
     return FALSE;
@@ -398,7 +412,8 @@ create_command (BcStore  *store,
  * bs_repo_create_incident:
  * @draft: the client's fields (bc_incident_from_create_json()); server-owned fields are ignored
  *
- * Numbers the incident and stores it as `new`, version 1.
+ * Numbers the incident and stores it as `new`, version 1. Without a district it gets the one its
+ * location lies in (bs_repo_set_districts()).
  *
  * Returns: (transfer full): the incident as stored, or %NULL with @error set
  */
@@ -687,7 +702,22 @@ update_command (BcStore  *store,
   bc_incident_set_address (current, bc_incident_get_address (wanted));
   bc_incident_set_description (current, bc_incident_get_description (wanted));
   bc_incident_set_disposition (current, bc_incident_get_disposition (wanted));
-  bc_incident_set_location (current, bc_incident_get_lat (wanted), bc_incident_get_lon (wanted));
+  if (bc_incident_get_lat (current) != bc_incident_get_lat (wanted)
+      || bc_incident_get_lon (current) != bc_incident_get_lon (wanted))
+    {
+      const char *district = bc_incident_get_district (current);
+
+      /* The district is not stored with where it came from: one that matches the old location
+       * (or none) was derived and follows the move; another was given and stays. */
+      if (self->districts != NULL
+          && (district == NULL
+              || g_strcmp0 (district, derive_district (self, bc_incident_get_lat (current),
+                                                       bc_incident_get_lon (current))) == 0))
+        bc_incident_set_district (current, derive_district (self, bc_incident_get_lat (wanted),
+                                                            bc_incident_get_lon (wanted)));
+      bc_incident_set_location (current, bc_incident_get_lat (wanted),
+                                bc_incident_get_lon (wanted));
+    }
   if (to != from)
     _bs_repo_set_incident_status (current, to, now);
   g_object_thaw_notify (G_OBJECT (current));
@@ -714,7 +744,8 @@ update_command (BcStore  *store,
  * @changes: members to change: status, priority, type, address, description, disposition,
  *   location
  *
- * Applies a PATCH. Closing or cancelling frees the incident's units (docs/lifecycle.md).
+ * Applies a PATCH. Closing or cancelling frees the incident's units (docs/lifecycle.md). A new
+ * location brings a new district when the old one was derived from the old location.
  * Changes that change nothing return the incident as it is, without a new version or event.
  *
  * Returns: (transfer full): the incident as committed, or %NULL with @error set

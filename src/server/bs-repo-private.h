@@ -3,6 +3,7 @@
 
 /* Shared by the bs-repo*.c files; not for the rest of the server. */
 
+#include "bc-districts.h"
 #include "bc-grid-index.h"
 #include "bs-repo.h"
 
@@ -28,6 +29,9 @@ struct _BsRepo
   GPtrArray       *cameras;        /* BcCamera (ref) */
   GHashTable      *camera_slots;   /* const char* id -> GUINT_TO_POINTER (index + 1) */
   BcGridIndex     *camera_grid;
+
+  /* Where incidents get their district from; NULL: they keep the one they are given. */
+  BcDistricts     *districts;
 };
 
 /* Columns read by _bs_repo_unit_from_stmt / _bs_repo_incident_from_stmt, in this order. */

@@ -36,6 +36,7 @@ bs_repo_finalize (GObject *object)
   g_clear_pointer (&self->camera_slots, g_hash_table_unref);
   g_clear_pointer (&self->cameras, g_ptr_array_unref);
   g_clear_pointer (&self->camera_grid, bc_grid_index_free);
+  g_clear_pointer (&self->districts, bc_districts_unref);
 
   G_OBJECT_CLASS (bs_repo_parent_class)->finalize (object);
 }
@@ -108,6 +109,19 @@ bs_repo_set_clock (BsRepo          *self,
 
   self->clock = clock != NULL ? clock : default_clock;
   self->clock_data = clock != NULL ? user_data : NULL;
+}
+
+void
+bs_repo_set_districts (BsRepo      *self,
+                       BcDistricts *districts)
+{
+  g_return_if_fail (BS_IS_REPO (self));
+
+  if (districts == self->districts)
+    return;
+  g_clear_pointer (&self->districts, bc_districts_unref);
+  if (districts != NULL)
+    self->districts = bc_districts_ref (districts);
 }
 
 BcStore *
@@ -718,6 +732,121 @@ bs_repo_import_cameras (BsRepo         *self,
 
   for (guint i = 0; i < changed->len; i++)
     cache_put_camera (self, g_ptr_array_index (changed, i));
+  return TRUE;
+}
+
+typedef struct
+{
+  ImportCommand import;
+  gboolean      fell_back;
+} InitialLoadCommand;
+
+static gboolean
+load_cameras_initial_command (BcStore  *store,
+                              gpointer  user_data,
+                              GError  **error)
+{
+  InitialLoadCommand *cmd = user_data;
+  gint64 now = _bs_repo_now (cmd->import.self);
+  g_autoptr(JsonObject) detail = json_object_new ();
+  g_autoptr(BcStmt) stmt = NULL;
+  int rc;
+
+  /* Checked inside the write transaction, so no other writer can slip a row in between. */
+  stmt = bc_store_prepare (store, "SELECT EXISTS (SELECT 1 FROM cameras)", error);
+  if (stmt == NULL)
+    return FALSE;
+  rc = bc_store_step (store, stmt, error);
+  if (rc != SQLITE_ROW)
+    return FALSE;
+  cmd->fell_back = sqlite3_column_int (stmt, 0) != 0;
+  g_clear_pointer (&stmt, bc_stmt_release);
+  if (cmd->fell_back)
+    return import_cameras_command (store, &cmd->import, error);
+
+  /* An empty table has no row to compare with, so every camera is new: no lookup. The upsert
+   * clause only matters if the input lists a code twice (the last one wins, as in the import). */
+  for (guint i = 0; i < cmd->import.input->len; i++)
+    {
+      BcCamera *camera = g_ptr_array_index (cmd->import.input, i);
+      g_autoptr(GError) local_error = NULL;
+
+      if (!bc_camera_code_is_valid (camera->id, &local_error))
+        {
+          g_set_error (error, BS_REPO_ERROR, BS_REPO_ERROR_INVALID, "cameras[%u].id: %s",
+                       i, local_error->message);
+          return FALSE;
+        }
+
+      stmt = bc_store_prepare (store,
+                               "INSERT INTO cameras (id, name, lat, lon, kind, online, "
+                               "                     stream_uri, station) "
+                               "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
+                               "ON CONFLICT (id) DO UPDATE SET name = ?2, lat = ?3, lon = ?4, "
+                               "  kind = ?5, online = ?6, stream_uri = ?7, station = ?8",
+                               error);
+      if (stmt == NULL)
+        return FALSE;
+      sqlite3_bind_text (stmt, 1, camera->id, -1, SQLITE_STATIC);
+      sqlite3_bind_text (stmt, 2, camera->name != NULL ? camera->name : "", -1, SQLITE_STATIC);
+      sqlite3_bind_double (stmt, 3, camera->lat);
+      sqlite3_bind_double (stmt, 4, camera->lon);
+      sqlite3_bind_text (stmt, 5, bc_camera_kind_to_string (camera->kind), -1, SQLITE_STATIC);
+      sqlite3_bind_int (stmt, 6, camera->online ? 1 : 0);
+      sqlite3_bind_text (stmt, 7, camera->stream_uri != NULL ? camera->stream_uri : "", -1,
+                         SQLITE_STATIC);
+      sqlite3_bind_text (stmt, 8, camera->station != NULL ? camera->station : "", -1,
+                         SQLITE_STATIC);
+      if (!bc_store_step_done (store, stmt, &local_error))
+        {
+          g_set_error (error, BS_REPO_ERROR, BS_REPO_ERROR_INVALID, "camera %s: %s",
+                       camera->id, local_error->message);
+          return FALSE;
+        }
+      g_clear_pointer (&stmt, bc_stmt_release);
+      g_ptr_array_add (cmd->import.changed, bc_camera_ref (camera));
+    }
+
+  json_object_set_int_member (detail, "received", cmd->import.input->len);
+  json_object_set_int_member (detail, "changed", cmd->import.changed->len);
+  json_object_set_boolean_member (detail, "initial", TRUE);
+  return _bs_repo_audit (cmd->import.self, now, cmd->import.actor, "camera.import", "cameras",
+                         json_node_init_object (json_node_alloc (), detail), error);
+}
+
+/**
+ * bs_repo_load_cameras_initial:
+ * @cameras: (element-type BcCamera): the cameras of a fresh database
+ * @out_initial: (out) (optional): whether the initial load ran (FALSE: it fell back)
+ *
+ * The first load of cameras into an EMPTY cameras table, for a server that is not listening
+ * yet (the demo's start): plain inserts without a lookup per row and without a camera.updated
+ * event per camera, as no console can hold cameras yet and consoles load cameras by bounding
+ * box, not from the event log. One audit row records it. The in-memory caches and the spatial
+ * index are updated as by bs_repo_import_cameras(). If the table already holds a camera this is
+ * exactly bs_repo_import_cameras(), events included.
+ */
+gboolean
+bs_repo_load_cameras_initial (BsRepo         *self,
+                              GPtrArray      *cameras,
+                              const BsActor  *actor,
+                              gboolean       *out_initial,
+                              GError        **error)
+{
+  g_autoptr(GPtrArray) changed = g_ptr_array_new_with_free_func ((GDestroyNotify) bc_camera_unref);
+  InitialLoadCommand cmd = { { self, cameras, changed, actor }, FALSE };
+
+  g_return_val_if_fail (BS_IS_REPO (self), FALSE);
+  g_return_val_if_fail (cameras != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!bc_store_run_command (self->store, load_cameras_initial_command, &cmd, error))
+    return FALSE;
+
+  for (guint i = 0; i < changed->len; i++)
+    cache_put_camera (self, g_ptr_array_index (changed, i));
+  if (out_initial != NULL)
+    *out_initial = !cmd.fell_back;
   return TRUE;
 }
 

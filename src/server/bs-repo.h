@@ -14,6 +14,7 @@
 #include <json-glib/json-glib.h>
 
 #include "bc-model.h"
+#include "bc-districts.h"
 #include "bc-geo.h"
 #include "bc-store.h"
 
@@ -90,6 +91,12 @@ void         bs_repo_set_clock           (BsRepo            *self,
                                           gpointer           user_data);
 /* The time on the repo's clock: what "now" and "today" mean to this server. */
 gint64       bs_repo_now                 (BsRepo            *self);
+
+/* The district outlines (a reference is kept; NULL: none). An incident created without a
+ * district gets the one its location lies in, and a derived district follows the location
+ * when a PATCH moves it (docs/api.md). */
+void         bs_repo_set_districts       (BsRepo            *self,
+                                          BcDistricts       *districts);
 
 /* Incidents */
 BcIncident  *bs_repo_create_incident     (BsRepo            *self,
@@ -180,6 +187,13 @@ gboolean     bs_repo_import_cameras      (BsRepo            *self,
                                           GPtrArray         *cameras,
                                           const BsActor     *actor,
                                           GError           **error);
+/* Demo start, before listening: fast first load into an empty table, no events (falls back to
+ * bs_repo_import_cameras() if the table holds a camera; *out_initial tells which ran). */
+gboolean     bs_repo_load_cameras_initial (BsRepo           *self,
+                                           GPtrArray        *cameras,
+                                           const BsActor    *actor,
+                                           gboolean         *out_initial,
+                                           GError          **error);
 gboolean     bs_repo_import_units        (BsRepo            *self,
                                           GPtrArray         *units,
                                           const BsActor     *actor,

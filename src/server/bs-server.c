@@ -141,7 +141,9 @@ static const BsRoute routes[] = {
     handle_order_list },
   { { "GET",    "/api/v1/orders/{id}",                    FALSE, D|S|T|U,       "unit: orders to its own unit only" },
     handle_order_get },
-  { { "POST",   "/api/v1/orders/{id}/ack",                FALSE, U,             "own unit only" },
+  /* Dispatchers (and trainers) record an answer a unit gave by radio; a unit answers only
+   * for itself. */
+  { { "POST",   "/api/v1/orders/{id}/ack",                FALSE, D|T|U,         "unit: own unit only" },
     handle_order_ack },
   { { "GET",    "/api/v1/units",                          FALSE, D|S|T,         NULL },
     handle_unit_list },
@@ -612,6 +614,51 @@ wrap_array (const char *member,
   return node;
 }
 
+/* bc_incident_to_json() and its kind: one item of a reply. */
+typedef JsonNode *(*ItemToJson) (gpointer item);
+
+/* {"MEMBER": [to_json (item), …]} */
+static JsonNode *
+list_to_json (const char *member,
+              GPtrArray  *items,
+              ItemToJson  to_json)
+{
+  JsonArray *array = json_array_sized_new (items->len);
+
+  for (guint i = 0; i < items->len; i++)
+    json_array_add_element (array, to_json (g_ptr_array_index (items, i)));
+  return wrap_array (member, array);
+}
+
+/* The answer of a handler that read or changed one thing: @item with @status, masked for the
+ * caller's role; or @error, which the repo set when it returned no @item. */
+static void
+reply_item (BsRequest  *req,
+            guint       status,
+            gpointer    item,
+            ItemToJson  to_json,
+            GError     *error)
+{
+  if (item == NULL)
+    bs_request_reply_gerror (req, error);
+  else
+    reply_masked (req, status, to_json (item));
+}
+
+/* The same for a list, as 200 {"MEMBER": […]}. */
+static void
+reply_list (BsRequest  *req,
+            const char *member,
+            GPtrArray  *items,
+            ItemToJson  to_json,
+            GError     *error)
+{
+  if (items == NULL)
+    bs_request_reply_gerror (req, error);
+  else
+    reply_masked (req, SOUP_STATUS_OK, list_to_json (member, items, to_json));
+}
+
 static gboolean
 get_object_body (BsRequest   *req,
                  JsonNode   **out_node,
@@ -806,7 +853,6 @@ handle_incident_list (BsServer  *self,
   g_autoptr(GPtrArray) incidents = NULL;
   const char *status = bs_request_query_string (req, "status");
   BsIncidentFilter filter = BS_INCIDENT_FILTER_OPEN;
-  JsonArray *array;
   JsonNode *node;
   gint64 limit;
   gint64 before;
@@ -839,11 +885,7 @@ handle_incident_list (BsServer  *self,
       return;
     }
 
-  array = json_array_sized_new (incidents->len);
-  for (guint i = 0; i < incidents->len; i++)
-    json_array_add_element (array, bc_incident_to_json (g_ptr_array_index (incidents, i)));
-
-  node = wrap_array ("incidents", array);
+  node = list_to_json ("incidents", incidents, (ItemToJson) bc_incident_to_json);
   /* The id to pass as ?before= for the next (older) page, or null at the end. */
   if (incidents->len == (guint) limit && incidents->len > 0)
     json_object_set_int_member (json_node_get_object (node), "next_before",
@@ -900,12 +942,7 @@ handle_incident_get (BsServer  *self,
   g_autoptr(GError) error = NULL;
   g_autoptr(BcIncident) incident = bs_repo_get_incident (self->repo, req->ids[0], &error);
 
-  if (incident == NULL)
-    {
-      bs_request_reply_gerror (req, error);
-      return;
-    }
-  reply_masked (req, SOUP_STATUS_OK, bc_incident_to_json (incident));
+  reply_item (req, SOUP_STATUS_OK, incident, (ItemToJson) bc_incident_to_json, error);
 }
 
 static void
@@ -941,12 +978,7 @@ handle_incident_update (BsServer  *self,
 
   incident = bs_repo_update_incident (self->repo, req->ids[0], version, changes, &req->actor,
                                       &error);
-  if (incident == NULL)
-    {
-      bs_request_reply_gerror (req, error);
-      return;
-    }
-  reply_masked (req, SOUP_STATUS_OK, bc_incident_to_json (incident));
+  reply_item (req, SOUP_STATUS_OK, incident, (ItemToJson) bc_incident_to_json, error);
 }
 
 static void
@@ -955,18 +987,8 @@ handle_note_list (BsServer  *self,
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) notes = bs_repo_list_notes (self->repo, req->ids[0], &error);
-  JsonArray *array;
 
-  if (notes == NULL)
-    {
-      bs_request_reply_gerror (req, error);
-      return;
-    }
-
-  array = json_array_sized_new (notes->len);
-  for (guint i = 0; i < notes->len; i++)
-    json_array_add_element (array, bc_note_to_json (g_ptr_array_index (notes, i)));
-  reply_masked (req, SOUP_STATUS_OK, wrap_array ("notes", array));
+  reply_list (req, "notes", notes, (ItemToJson) bc_note_to_json, error);
 }
 
 static void
@@ -990,12 +1012,7 @@ handle_note_add (BsServer  *self,
     }
 
   note = bs_repo_add_note (self->repo, req->ids[0], text, &req->actor, &error);
-  if (note == NULL)
-    {
-      bs_request_reply_gerror (req, error);
-      return;
-    }
-  reply_masked (req, SOUP_STATUS_CREATED, bc_note_to_json (note));
+  reply_item (req, SOUP_STATUS_CREATED, note, (ItemToJson) bc_note_to_json, error);
 }
 
 /* ---- Handlers: dispatch ------------------------------------------------------------------- */
@@ -1165,18 +1182,8 @@ handle_order_list (BsServer  *self,
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) orders = bs_repo_list_orders (self->repo, req->ids[0], &error);
-  JsonArray *array;
 
-  if (orders == NULL)
-    {
-      bs_request_reply_gerror (req, error);
-      return;
-    }
-
-  array = json_array_sized_new (orders->len);
-  for (guint i = 0; i < orders->len; i++)
-    json_array_add_element (array, bc_order_to_json (g_ptr_array_index (orders, i)));
-  reply_masked (req, SOUP_STATUS_OK, wrap_array ("orders", array));
+  reply_list (req, "orders", orders, (ItemToJson) bc_order_to_json, error);
 }
 
 static void
@@ -1186,17 +1193,10 @@ handle_order_get (BsServer  *self,
   g_autoptr(GError) error = NULL;
   g_autoptr(BcOrder) order = bs_repo_get_order (self->repo, req->ids[0], &error);
 
-  if (order == NULL)
-    {
-      bs_request_reply_gerror (req, error);
-      return;
-    }
-  if (!caller_acts_for_order (self, req, order))
-    {
-      reply_not_yours (req, "orders to its own unit");
-      return;
-    }
-  reply_masked (req, SOUP_STATUS_OK, bc_order_to_json (order));
+  if (order != NULL && !caller_acts_for_order (self, req, order))
+    reply_not_yours (req, "orders to its own unit");
+  else
+    reply_item (req, SOUP_STATUS_OK, order, (ItemToJson) bc_order_to_json, error);
 }
 
 static void
@@ -1223,12 +1223,7 @@ handle_order_ack (BsServer  *self,
     }
 
   order = bs_repo_ack_order (self->repo, req->ids[0], unit, accepted, &req->actor, &error);
-  if (order == NULL)
-    {
-      bs_request_reply_gerror (req, error);
-      return;
-    }
-  reply_masked (req, SOUP_STATUS_OK, bc_order_to_json (order));
+  reply_item (req, SOUP_STATUS_OK, order, (ItemToJson) bc_order_to_json, error);
 }
 
 /* ---- Handlers: units ---------------------------------------------------------------------- */
@@ -1239,18 +1234,8 @@ handle_unit_list (BsServer  *self,
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) units = bs_repo_list_units (self->repo, &error);
-  JsonArray *array;
 
-  if (units == NULL)
-    {
-      bs_request_reply_gerror (req, error);
-      return;
-    }
-
-  array = json_array_sized_new (units->len);
-  for (guint i = 0; i < units->len; i++)
-    json_array_add_element (array, bc_unit_to_json (g_ptr_array_index (units, i)));
-  reply_masked (req, SOUP_STATUS_OK, wrap_array ("units", array));
+  reply_list (req, "units", units, (ItemToJson) bc_unit_to_json, error);
 }
 
 static void
@@ -1260,17 +1245,10 @@ handle_unit_get (BsServer  *self,
   g_autoptr(GError) error = NULL;
   g_autoptr(BcUnit) unit = bs_repo_get_unit (self->repo, req->ids[0], &error);
 
-  if (unit == NULL)
-    {
-      bs_request_reply_gerror (req, error);
-      return;
-    }
-  if (!caller_acts_for_unit (self, req, unit))
-    {
-      reply_not_yours (req, "its own unit");
-      return;
-    }
-  reply_masked (req, SOUP_STATUS_OK, bc_unit_to_json (unit));
+  if (unit != NULL && !caller_acts_for_unit (self, req, unit))
+    reply_not_yours (req, "its own unit");
+  else
+    reply_item (req, SOUP_STATUS_OK, unit, (ItemToJson) bc_unit_to_json, error);
 }
 
 static void
@@ -1299,12 +1277,7 @@ handle_unit_update (BsServer  *self,
 
   unit = bs_repo_update_unit_status (self->repo, req->ids[0], (BcUnitStatus) status, version,
                                      &req->actor, &error);
-  if (unit == NULL)
-    {
-      bs_request_reply_gerror (req, error);
-      return;
-    }
-  reply_masked (req, SOUP_STATUS_OK, bc_unit_to_json (unit));
+  reply_item (req, SOUP_STATUS_OK, unit, (ItemToJson) bc_unit_to_json, error);
 }
 
 /* AVL group commit. Every batch is one transaction, and a durable commit costs an fsync (a few
@@ -1739,18 +1712,15 @@ handle_user_list (BsServer  *self,
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) users = bs_auth_list_users (self->auth, &error);
-  JsonArray *array;
 
   if (users == NULL)
     {
       bs_request_reply_gerror (req, error);
       return;
     }
-
-  array = json_array_sized_new (users->len);
-  for (guint i = 0; i < users->len; i++)
-    json_array_add_element (array, user_to_json (g_ptr_array_index (users, i)));
-  bs_request_reply_json_take (req, SOUP_STATUS_OK, wrap_array ("users", array));
+  /* Not masked: user records hold no caller data. */
+  bs_request_reply_json_take (req, SOUP_STATUS_OK,
+                              list_to_json ("users", users, (ItemToJson) user_to_json));
 }
 
 static void

@@ -43,7 +43,9 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (BsSimulator, bs_simulator, BS, SIMULATOR, GObject)
 
 /* Loads the scenario's units and cameras into @repo (upserts), puts every unit at its
- * station, takes over the repo's clock and starts paused at speed 1. */
+ * station, takes over the repo's clock and starts paused at speed 1. Call it before a server
+ * listens on @repo: into an empty cameras table the cameras go without camera.updated events
+ * (bs_repo_load_cameras_initial). */
 BsSimulator    *bs_simulator_new             (BsRepo          *repo,
                                               BsScenario      *scenario,
                                               guint64          seed,

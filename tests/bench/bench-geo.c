@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <time.h>
 
+#include "bc-districts.h"
 #include "bc-geo.h"
 #include "bc-grid-index.h"
 
@@ -23,6 +24,7 @@
 #define N_GRID_QUERIES 5000
 #define N_BRUTE_QUERIES 200
 #define N_BUILDS 5
+#define N_DISTRICT_QUERIES 100000
 
 #define CENTRE_LAT 31.03
 #define CENTRE_LON 112.20
@@ -237,6 +239,47 @@ bench_queries (BcGridIndex *index,
   print_bench (key, brute_mean / grid_mean, "x");
 }
 
+/* The district an incident is created in (bc_districts_find()), over the real outlines of
+ * Jingmen (about 6,400 points), at the same query locations: half in the city, where the
+ * Dongbao / Duodao border runs, half anywhere in the prefecture's box. */
+static void
+bench_districts (GRand *rand)
+{
+  g_autofree char *path = bc_districts_find_data_file (BC_DISTRICTS_FILE_NAME);
+  g_autoptr(BcDistricts) districts = NULL;
+  g_autoptr(GError) error = NULL;
+  double loads[N_BUILDS];
+  double t0, t;
+  guint found = 0;
+
+  if (path == NULL)
+    g_error ("basemap/%s not found", BC_DISTRICTS_FILE_NAME);
+  for (guint b = 0; b < N_BUILDS; b++)
+    {
+      g_clear_pointer (&districts, bc_districts_unref);
+      t0 = now_us ();
+      districts = bc_districts_load (path, &error);
+      loads[b] = now_us () - t0;
+      if (districts == NULL)
+        g_error ("%s", error->message);
+    }
+  qsort (loads, N_BUILDS, sizeof (double), double_cmp);
+  print_bench ("district_load_ms", loads[N_BUILDS / 2] / 1000.0, "ms");
+
+  t = 0;
+  for (guint i = 0; i < N_DISTRICT_QUERIES; i++)
+    {
+      double lat, lon;
+
+      random_location (rand, &lat, &lon);
+      t0 = now_us ();
+      found += bc_districts_find (districts, lat, lon) != NULL;
+      t += now_us () - t0;
+    }
+  print_bench ("district_lookup_us", t / N_DISTRICT_QUERIES, "us");
+  print_bench ("district_lookup_hit_share", 100.0 * found / N_DISTRICT_QUERIES, "%");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -285,6 +328,8 @@ main (int   argc,
     }
   t_move = now_us () - t0;
   print_bench ("grid-move", t_move * 1000.0 / N_POINTS, "ns");
+
+  bench_districts (rand);
 
   return 0;
 }
