@@ -12,6 +12,7 @@
 #include "bc-event-log.h"
 #include "bc-schema.h"
 #include "bs-auth.h"
+#include "bs-history.h"
 
 BsConfig *
 server_fixture_test_config (void)
@@ -350,6 +351,35 @@ fixture_count (ServerFixture *f,
 
   server_fixture_call (f, count_in_server, &q);
   return q.value;
+}
+
+typedef struct
+{
+  guint   days;
+  guint64 seed;
+  gint64  end_us;
+} SeedHistory;
+
+static void
+seed_history_in_server (ServerFixture *f,
+                        gpointer       data)
+{
+  SeedHistory *call = data;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (bs_history_seed (f->store, call->days, call->seed, call->end_us, &error));
+  g_assert_no_error (error);
+}
+
+void
+fixture_seed_history (ServerFixture *f,
+                      guint          days,
+                      guint64        seed,
+                      gint64         end_us)
+{
+  SeedHistory call = { days, seed, end_us };
+
+  server_fixture_call (f, seed_history_in_server, &call);
 }
 
 /* ---- HTTP --------------------------------------------------------------------------------- */

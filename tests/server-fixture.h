@@ -75,6 +75,12 @@ gint64         fixture_add_unit            (ServerFixture *f,
 gint64         fixture_last_seq            (ServerFixture *f);
 gint64         fixture_count               (ServerFixture *f,
                                             const char    *sql);
+/* bs_history_seed() of @days days with @seed, ending at @end_us (0: now), in the server's
+ * thread; asserts that it worked. */
+void           fixture_seed_history        (ServerFixture *f,
+                                            guint          days,
+                                            guint64        seed,
+                                            gint64         end_us);
 
 typedef struct
 {

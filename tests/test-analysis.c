@@ -12,6 +12,7 @@
 #include "bk-window.h"
 #include "bs-history.h"
 #include "server-fixture.h"
+#include "ui-helpers.h"
 
 /*
  * The analysis view (态势分析) against a real beacon-server: a BsServer in its own thread over a
@@ -46,35 +47,7 @@ wait_until (FixtureCondition cond,
   return fixture_wait (cond, data, WAIT_MS);
 }
 
-static gboolean
-flag_set (gpointer data)
-{
-  return *(gboolean *) data;
-}
-
-static void
-spin (guint ms)
-{
-  gint64 end = g_get_monotonic_time () + ms * 1000;
-
-  while (g_get_monotonic_time () < end)
-    {
-      if (!g_main_context_iteration (NULL, FALSE))
-        g_usleep (2000);
-    }
-}
-
 /* ---- server ----------------------------------------------------------------------------- */
-
-static void
-seed_in_server (ServerFixture *f,
-                gpointer       data)
-{
-  g_autoptr(GError) error = NULL;
-
-  g_assert_true (bs_history_seed (f->store, HISTORY_DAYS, 20261124, 0, &error));
-  g_assert_no_error (error);
-}
 
 static void
 create_live_incident (const char *type,
@@ -92,23 +65,18 @@ create_live_incident (const char *type,
   g_assert_cmpuint (reply->status, ==, 201);
 }
 
-static gboolean log_fatal_cb (const char     *log_domain,
-                              GLogLevelFlags  log_level,
-                              const char     *message,
-                              gpointer        user_data);
-
 static void
 ensure_server (void)
 {
   /* GTest resets the fatal handler for every test case. */
-  g_test_log_set_fatal_handler (log_fatal_cb, NULL);
+  ui_rearm_expected_warnings ();
 
   if (analysis.server_started)
     return;
 
   server_fixture_start (&analysis.server, NULL);
   analysis.server_started = TRUE;
-  server_fixture_call (&analysis.server, seed_in_server, NULL);
+  fixture_seed_history (&analysis.server, HISTORY_DAYS, 20261124, 0);
 
   fixture_add_user (&analysis.server, "super1", BC_ROLE_SUPERVISOR, "值班长", TEST_PASSWORD);
   fixture_add_user (&analysis.server, "car01", BC_ROLE_UNIT, "东宝巡01", TEST_PASSWORD);
@@ -226,10 +194,7 @@ ensure_app (void)
   analysis.app = bk_application_new ();
   g_application_register (G_APPLICATION (analysis.app), NULL, &error);
   g_assert_no_error (error);
-  gtk_icon_theme_add_search_path (gtk_icon_theme_get_for_display (gdk_display_get_default ()),
-                                  SOURCE_DATADIR "/icons");
-  gtk_icon_theme_add_search_path (gtk_icon_theme_get_for_display (gdk_display_get_default ()),
-                                  "/usr/share/icons");
+  ui_add_icon_paths ();
   settings = bk_application_get_settings (analysis.app);
   g_settings_set_int (settings, "window-width", 1280);
   g_settings_set_int (settings, "window-height", 800);
@@ -291,25 +256,6 @@ open_analysis (void)
   return window;
 }
 
-static GtkWidget *
-find_by_id (GtkWidget  *widget,
-            const char *id)
-{
-  const char *own = gtk_buildable_get_buildable_id (GTK_BUILDABLE (widget));
-
-  if (g_strcmp0 (own, id) == 0)
-    return widget;
-  for (GtkWidget *child = gtk_widget_get_first_child (widget);
-       child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_by_id (child, id);
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
 /* Chooses the item labelled @label in the dropdown @id, as a person would, and waits for the
  * answer the change asks for. */
 static void
@@ -317,7 +263,7 @@ choose (BkAnalysisWindow *window,
         const char       *id,
         const char       *label)
 {
-  GtkDropDown *dropdown = GTK_DROP_DOWN (find_by_id (GTK_WIDGET (window), id));
+  GtkDropDown *dropdown = GTK_DROP_DOWN (ui_find_by_id (GTK_WIDGET (window), id));
   GListModel *model = gtk_drop_down_get_model (dropdown);
   AnswerWait wait = { window, bk_analysis_window_get_n_answers (window) };
   guint requests = bk_analysis_window_get_n_requests (window);
@@ -441,7 +387,7 @@ test_roles (void)
   /* A unit account: the action is disabled and opens nothing. */
   sign_in_as ("car01");
   gtk_widget_activate_action (GTK_WIDGET (analysis.window), "win.analysis", NULL);
-  spin (200);
+  ui_spin_ms (200);
   g_assert_null (bk_window_get_analysis_window (analysis.window));
 
   /* A supervisor and a dispatcher may both open it. */
@@ -566,8 +512,8 @@ set_dates_and_apply (BkAnalysisWindow *window,
                      const char       *start,
                      const char       *end)
 {
-  GtkWidget *start_entry = find_by_id (GTK_WIDGET (window), "start_entry");
-  GtkWidget *end_entry = find_by_id (GTK_WIDGET (window), "end_entry");
+  GtkWidget *start_entry = ui_find_by_id (GTK_WIDGET (window), "start_entry");
+  GtkWidget *end_entry = ui_find_by_id (GTK_WIDGET (window), "end_entry");
 
   gtk_editable_set_text (GTK_EDITABLE (start_entry), start);
   gtk_editable_set_text (GTK_EDITABLE (end_entry), end);
@@ -596,8 +542,8 @@ test_custom_invalid_sends_nothing (void)
   window = open_analysis ();
   /* Custom starts from the period on screen, and shows it again. */
   choose (window, "period_dropdown", _("Custom"));
-  g_assert_true (gtk_widget_get_visible (find_by_id (GTK_WIDGET (window), "custom_box")));
-  revealer = find_by_id (GTK_WIDGET (window), "validation_revealer");
+  g_assert_true (gtk_widget_get_visible (ui_find_by_id (GTK_WIDGET (window), "custom_box")));
+  revealer = ui_find_by_id (GTK_WIDGET (window), "validation_revealer");
 
   requests = bk_analysis_window_get_n_requests (window);
   for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
@@ -610,7 +556,7 @@ test_custom_invalid_sends_nothing (void)
       /* The refresh button and F5 do not send it either. */
       g_assert_false (bk_analysis_window_refresh (window));
     }
-  spin (200);
+  ui_spin_ms (200);
   g_assert_cmpuint (bk_analysis_window_get_n_requests (window), ==, requests);
   g_assert_false (bk_analysis_window_get_loading (window));
 
@@ -833,50 +779,6 @@ test_exports (void)
   close_analysis ();
 }
 
-static void
-after_paint_cb (GdkFrameClock *clock,
-                gboolean      *flag)
-{
-  *flag = TRUE;
-}
-
-static char *
-save_screenshot (GtkWidget  *widget,
-                 const char *name)
-{
-  g_autoptr(GdkPaintable) paintable = NULL;
-  g_autoptr(GskRenderNode) node = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
-  GdkFrameClock *clock = gtk_widget_get_frame_clock (widget);
-  gboolean flag = FALSE;
-  gulong handler;
-  int width = gtk_widget_get_width (widget);
-  int height = gtk_widget_get_height (widget);
-  char *path = g_test_build_filename (G_TEST_BUILT, name, NULL);
-
-  for (guint attempt = 0; node == NULL && attempt < 5; attempt++)
-    {
-      GtkSnapshot *snapshot;
-
-      flag = FALSE;
-      handler = g_signal_connect (clock, "after-paint", G_CALLBACK (after_paint_cb), &flag);
-      gtk_widget_queue_draw (widget);
-      g_assert_true (wait_until (flag_set, &flag));
-      g_signal_handler_disconnect (clock, handler);
-
-      g_clear_object (&paintable);
-      paintable = gtk_widget_paintable_new (widget);
-      snapshot = gtk_snapshot_new ();
-      gdk_paintable_snapshot (paintable, snapshot, width, height);
-      node = gtk_snapshot_free_to_node (snapshot);
-    }
-  g_assert_nonnull (node);
-  texture = gsk_renderer_render_texture (gtk_native_get_renderer (gtk_widget_get_native (widget)),
-                                         node, &GRAPHENE_RECT_INIT (0, 0, width, height));
-  g_assert_true (gdk_texture_save_to_png (texture, path));
-  return path;
-}
-
 static gboolean
 sized (gpointer data)
 {
@@ -898,9 +800,8 @@ test_screenshot (void)
   if (!wait_until (sized, window))
     g_error ("window is %d×%d", gtk_widget_get_width (GTK_WIDGET (window)),
              gtk_widget_get_height (GTK_WIDGET (window)));
-  spin (300);
-  path = save_screenshot (GTK_WIDGET (window), "analysis-month.png");
-  g_test_message ("screenshot: %s", path);
+  ui_spin_ms (300);
+  path = ui_save_screenshot (GTK_WIDGET (window), "analysis-month.png", WAIT_MS);
 
   /* The exported page, beside it, to look at. */
   report = g_test_build_filename (G_TEST_BUILT, "analysis-report.png", NULL);
@@ -915,7 +816,7 @@ test_screenshot (void)
 
   /* The table, scrolled into view. */
   {
-    GtkWidget *view = find_by_id (GTK_WIDGET (window), "table_view");
+    GtkWidget *view = ui_find_by_id (GTK_WIDGET (window), "table_view");
     GtkWidget *scrolled = gtk_widget_get_ancestor (view, GTK_TYPE_SCROLLED_WINDOW);
     GtkAdjustment *adj = NULL;
 
@@ -925,12 +826,11 @@ test_screenshot (void)
                                                   GTK_TYPE_SCROLLED_WINDOW) : scrolled;
     adj = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scrolled));
     bk_analysis_window_set_table_kind (window, BK_ANALYSIS_TABLE_DISTRICT);
-    spin (300);
+    ui_spin_ms (300);
     gtk_adjustment_set_value (adj, gtk_adjustment_get_upper (adj));
-    spin (300);
+    ui_spin_ms (300);
     g_free (path);
-    path = save_screenshot (GTK_WIDGET (window), "analysis-table.png");
-    g_test_message ("screenshot: %s", path);
+    path = ui_save_screenshot (GTK_WIDGET (window), "analysis-table.png", WAIT_MS);
     gtk_adjustment_set_value (adj, 0);
     bk_analysis_window_set_table_kind (window, BK_ANALYSIS_TABLE_TYPE);
   }
@@ -938,10 +838,9 @@ test_screenshot (void)
   choose (window, "period_dropdown", _("Custom"));
   set_dates_and_apply (window, "2026-11-20", "2026-11-10");
   g_assert_nonnull (bk_analysis_window_get_validation_message (window));
-  spin (400);
+  ui_spin_ms (400);
   g_free (path);
-  path = save_screenshot (GTK_WIDGET (window), "analysis-invalid-dates.png");
-  g_test_message ("screenshot: %s", path);
+  path = ui_save_screenshot (GTK_WIDGET (window), "analysis-invalid-dates.png", WAIT_MS);
   close_analysis ();
 }
 
@@ -959,8 +858,8 @@ test_change_cancels_previous (void)
 
   sign_in_as ("super1");
   window = open_analysis ();
-  district = GTK_DROP_DOWN (find_by_id (GTK_WIDGET (window), "district_dropdown"));
-  type = GTK_DROP_DOWN (find_by_id (GTK_WIDGET (window), "type_dropdown"));
+  district = GTK_DROP_DOWN (ui_find_by_id (GTK_WIDGET (window), "district_dropdown"));
+  type = GTK_DROP_DOWN (ui_find_by_id (GTK_WIDGET (window), "type_dropdown"));
   requests = bk_analysis_window_get_n_requests (window);
   wait.window = window;
   wait.answers = bk_analysis_window_get_n_answers (window);
@@ -969,7 +868,7 @@ test_change_cancels_previous (void)
   gtk_drop_down_set_selected (type, 1 + BC_INCIDENT_TYPE_FIRE);
   g_assert_cmpuint (bk_analysis_window_get_n_requests (window), ==, requests + 2);
   g_assert_true (wait_until (answered, &wait));
-  spin (300);
+  ui_spin_ms (300);
   /* One answer: the cancelled request's never arrives. */
   g_assert_cmpuint (bk_analysis_window_get_n_answers (window), ==, wait.answers + 1);
   g_assert_cmpstr (bk_analysis_window_get_summary (window)->district, ==, "东宝区");
@@ -1023,7 +922,7 @@ test_error_state (void)
 
   sign_in_as ("super1");
   window = open_analysis ();
-  stack = GTK_STACK (find_by_id (GTK_WIDGET (window), "stack"));
+  stack = GTK_STACK (ui_find_by_id (GTK_WIDGET (window), "stack"));
   g_assert_cmpstr (gtk_stack_get_visible_child_name (stack), ==, "content");
 
   server_fixture_stop (&analysis.server);
@@ -1031,7 +930,7 @@ test_error_state (void)
   wait.answers = bk_analysis_window_get_n_answers (window);
   g_assert_true (bk_analysis_window_refresh (window));
   g_assert_true (bk_analysis_window_get_loading (window));
-  g_assert_true (gtk_widget_get_visible (find_by_id (GTK_WIDGET (window), "spinner")));
+  g_assert_true (gtk_widget_get_visible (ui_find_by_id (GTK_WIDGET (window), "spinner")));
   g_assert_true (wait_until (answered, &wait));
   g_assert_nonnull (bk_analysis_window_get_error_message (window));
   g_test_message ("error: %s", bk_analysis_window_get_error_message (window));
@@ -1047,32 +946,9 @@ test_error_state (void)
  * server side with status 500, which beacon-server logs as a warning. That is the behaviour
  * under test, not a failure: such warnings are noted, every other one stays fatal. */
 static gboolean
-is_cancelled_stats_request (const char *log_domain,
-                            const char *message)
+is_cancelled_stats_request (const char *message)
 {
-  return g_strcmp0 (log_domain, "beacon-server") == 0
-         && g_str_has_prefix (message, "GET /api/v1/stats/summary 500 ");
-}
-
-static void
-server_warning_cb (const char     *log_domain,
-                   GLogLevelFlags  log_level,
-                   const char     *message,
-                   gpointer        user_data)
-{
-  if (is_cancelled_stats_request (log_domain, message))
-    g_printerr ("# cancelled statistics request: %s\n", message);
-  else
-    g_log_default_handler (log_domain, log_level, message, user_data);
-}
-
-static gboolean
-log_fatal_cb (const char     *log_domain,
-              GLogLevelFlags  log_level,
-              const char     *message,
-              gpointer        user_data)
-{
-  return !is_cancelled_stats_request (log_domain, message);
+  return g_str_has_prefix (message, "GET /api/v1/stats/summary 500 ");
 }
 
 int
@@ -1081,21 +957,9 @@ main (int    argc,
 {
   int result;
 
-  g_free (g_content_type_guess ("icon.svg", NULL, 0, NULL));
-  g_setenv ("GIO_USE_PROXY_RESOLVER", "dummy", TRUE);
+  ui_test_init (&argc, &argv, "icon.svg");
 
-  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
-
-  setlocale (LC_ALL, "");
-  {
-    g_autofree char *localedir = g_test_build_filename (G_TEST_BUILT, "..", "po", NULL);
-    bindtextdomain (GETTEXT_PACKAGE, localedir);
-    bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
-    textdomain (GETTEXT_PACKAGE);
-  }
-
-  g_log_set_handler ("beacon-server", G_LOG_LEVEL_WARNING | G_LOG_FLAG_FATAL, server_warning_cb,
-                     NULL);
+  ui_expect_server_warnings (is_cancelled_stats_request, "cancelled statistics request");
 
   g_test_add_func ("/analysis/open/roles-supervisor-dispatcher-not-unit", test_roles);
   g_test_add_func ("/analysis/period/month-table-matches-brute-force",

@@ -11,6 +11,7 @@
 #include "bk-preferences.h"
 #include "bk-window.h"
 #include "server-fixture.h"
+#include "ui-helpers.h"
 
 /*
  * The console's main window against a real beacon-server: a BsServer in its own thread on
@@ -50,18 +51,6 @@ wait_until (FixtureCondition cond,
             gpointer         data)
 {
   return fixture_wait (cond, data, WAIT_MS);
-}
-
-static void
-spin (guint ms)
-{
-  gint64 end = g_get_monotonic_time () + ms * 1000;
-
-  while (g_get_monotonic_time () < end)
-    {
-      if (!g_main_context_iteration (NULL, FALSE))
-        g_usleep (2000);
-    }
 }
 
 /* ---- server data ------------------------------------------------------------------------ */
@@ -122,11 +111,6 @@ create_incident (const char *type,
   return json_object_get_int_member (test_reply_object (reply), "id");
 }
 
-static gboolean log_fatal_cb (const char     *log_domain,
-                              GLogLevelFlags  log_level,
-                              const char     *message,
-                              gpointer        user_data);
-
 static void
 ensure_server (void)
 {
@@ -138,7 +122,7 @@ ensure_server (void)
   g_autofree char *body = NULL;
 
   /* GTest resets the fatal handler for every test case. */
-  g_test_log_set_fatal_handler (log_fatal_cb, NULL);
+  ui_rearm_expected_warnings ();
 
   if (console.server_started)
     return;
@@ -182,34 +166,7 @@ ensure_server (void)
   }
 }
 
-static gboolean
-painted (gpointer data)
-{
-  return *(gboolean *) data;
-}
-
 /* ---- the application -------------------------------------------------------------------- */
-
-static GtkWidget *
-find_by_id (GtkWidget  *widget,
-            const char *id)
-{
-  const char *own = gtk_buildable_get_buildable_id (GTK_BUILDABLE (widget));
-
-  if (g_strcmp0 (own, id) == 0)
-    return widget;
-
-  for (GtkWidget *child = gtk_widget_get_first_child (widget);
-       child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_by_id (child, id);
-      if (found != NULL)
-        return found;
-    }
-
-  return NULL;
-}
 
 static gboolean
 login_dialog_shown (gpointer data)
@@ -233,10 +190,7 @@ ensure_app (void)
 
   /* The app icon from the source tree; the system themes, which the isolated folders hide,
    * for the screenshots. */
-  gtk_icon_theme_add_search_path (gtk_icon_theme_get_for_display (gdk_display_get_default ()),
-                                  SOURCE_DATADIR "/icons");
-  gtk_icon_theme_add_search_path (gtk_icon_theme_get_for_display (gdk_display_get_default ()),
-                                  "/usr/share/icons");
+  ui_add_icon_paths ();
 
   /* Under Xvfb there is no window manager: the size must be asked for explicitly. */
   settings = bk_application_get_settings (console.app);
@@ -248,17 +202,6 @@ ensure_app (void)
   console.window = BK_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (console.app)));
   g_assert_true (BK_IS_WINDOW (console.window));
   g_assert_true (wait_until (login_dialog_shown, NULL));
-}
-
-static void
-set_row_text (GtkWidget  *dialog,
-              const char *id,
-              const char *text)
-{
-  GtkWidget *row = find_by_id (dialog, id);
-
-  g_assert_nonnull (row);
-  gtk_editable_set_text (GTK_EDITABLE (row), text);
 }
 
 static gboolean
@@ -284,7 +227,7 @@ busy_changed_cb (BkLoginDialog *dialog,
                  gboolean      *saw_spinner)
 {
   if (bk_login_dialog_get_busy (dialog)
-      && gtk_widget_get_visible (find_by_id (GTK_WIDGET (dialog), "spinner")))
+      && gtk_widget_get_visible (ui_find_by_id (GTK_WIDGET (dialog), "spinner")))
     *saw_spinner = TRUE;
 }
 
@@ -297,17 +240,15 @@ sign_in (const char *password)
   gulong handler;
 
   g_assert_nonnull (dialog);
-  set_row_text (GTK_WIDGET (dialog), "server_row", console.server.base_uri);
-  set_row_text (GTK_WIDGET (dialog), "username_row", "dispatcher1");
-  set_row_text (GTK_WIDGET (dialog), "password_row", password);
+  ui_fill_login (GTK_WIDGET (dialog), console.server.base_uri, "dispatcher1", password);
 
-  button = find_by_id (GTK_WIDGET (dialog), "sign_in_button");
+  button = ui_find_by_id (GTK_WIDGET (dialog), "sign_in_button");
   g_assert_nonnull (button);
   g_assert_true (gtk_widget_is_sensitive (button));
   handler = g_signal_connect (dialog, "notify::busy", G_CALLBACK (busy_changed_cb), &saw_spinner);
   /* GtkButton emits ::clicked a moment after ::activate (it shows itself pressed first). */
   gtk_widget_activate (button);
-  g_assert_true (wait_until (painted, &saw_spinner));
+  g_assert_true (wait_until (ui_flag_set, &saw_spinner));
 
   g_object_ref (dialog);
   g_assert_true (wait_until (login_answered, dialog));
@@ -414,54 +355,9 @@ tiles_quiet (gpointer data)
 }
 
 static void
-after_paint_cb (GdkFrameClock *clock,
-                gboolean      *flag)
-{
-  *flag = TRUE;
-}
-
-static void
 count_frame (guint *frames)
 {
   (*frames)++;
-}
-
-static char *
-save_screenshot (GtkWidget  *widget,
-                 const char *name)
-{
-  g_autoptr(GdkPaintable) paintable = NULL;
-  g_autoptr(GskRenderNode) node = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
-  GdkFrameClock *clock = gtk_widget_get_frame_clock (widget);
-  gboolean flag = FALSE;
-  gulong handler;
-  int width = gtk_widget_get_width (widget);
-  int height = gtk_widget_get_height (widget);
-  char *path = g_test_build_filename (G_TEST_BUILT, name, NULL);
-
-  /* A widget with a pending redraw paints empty: shoot right after a frame. */
-  for (guint attempt = 0; node == NULL && attempt < 5; attempt++)
-    {
-      GtkSnapshot *snapshot;
-
-      flag = FALSE;
-      handler = g_signal_connect (clock, "after-paint", G_CALLBACK (after_paint_cb), &flag);
-      gtk_widget_queue_draw (widget);
-      g_assert_true (wait_until (painted, &flag));
-      g_signal_handler_disconnect (clock, handler);
-
-      g_clear_object (&paintable);
-      paintable = gtk_widget_paintable_new (widget);
-      snapshot = gtk_snapshot_new ();
-      gdk_paintable_snapshot (paintable, snapshot, width, height);
-      node = gtk_snapshot_free_to_node (snapshot);
-    }
-  g_assert_nonnull (node);
-  texture = gsk_renderer_render_texture (gtk_native_get_renderer (gtk_widget_get_native (widget)),
-                                         node, &GRAPHENE_RECT_INIT (0, 0, width, height));
-  g_assert_true (gdk_texture_save_to_png (texture, path));
-  return path;
 }
 
 static void
@@ -509,14 +405,13 @@ test_login_wrong_password (void)
   g_assert_null (bk_window_get_client (console.window));
   g_assert_cmpstr (bk_login_dialog_get_error (dialog), ==,
                    _("The user name or password is incorrect."));
-  g_assert_false (gtk_widget_get_visible (find_by_id (GTK_WIDGET (dialog), "spinner")));
+  g_assert_false (gtk_widget_get_visible (ui_find_by_id (GTK_WIDGET (dialog), "spinner")));
 
   {
     g_autofree char *path = NULL;
 
-    spin (400);   /* the error revealer's slide */
-    path = save_screenshot (GTK_WIDGET (dialog), "console-login.png");
-    g_test_message ("screenshot: %s", path);
+    ui_spin_ms (400);   /* the error revealer's slide */
+    path = ui_save_screenshot (GTK_WIDGET (dialog), "console-login.png", WAIT_MS);
   }
 }
 
@@ -646,7 +541,7 @@ test_unit_moved_event_moves_point (void)
 
   /* Zoom 16 keeps cameras apart from units: the pick must find the unit itself. */
   bk_map_view_go_to (bk_window_get_map_view (console.window), old_lat + 0.002, old_lon, 16, FALSE);
-  spin (50);
+  ui_spin_ms (50);
   g_assert_true (pick_at (old_lat, old_lon, &kind, &id));
   g_assert_cmpint (kind, ==, BK_POINT_KIND_UNIT);
   g_assert_cmpint (id, ==, unit_id);
@@ -675,22 +570,12 @@ test_unit_moved_event_moves_point (void)
     g_assert_false (kind == BK_POINT_KIND_UNIT && id == unit_id);
 }
 
-typedef struct
-{
-  double lat;
-  double lon;
-  double zoom;
-} Target;
-
 static gboolean
 map_arrived (gpointer data)
 {
-  Target *target = data;
   ShumateViewport *viewport = bk_map_view_get_viewport (bk_window_get_map_view (console.window));
 
-  return fabs (shumate_location_get_latitude (SHUMATE_LOCATION (viewport)) - target->lat) < 1e-5
-         && fabs (shumate_location_get_longitude (SHUMATE_LOCATION (viewport)) - target->lon) < 1e-5
-         && fabs (shumate_viewport_get_zoom_level (viewport) - target->zoom) < 1e-3;
+  return ui_viewport_at (viewport, data, 1e-5, 1e-3);
 }
 
 static void
@@ -700,7 +585,7 @@ test_find_flies_to_unit_and_selects (void)
   BkMapView *map_view;
   const char *selected = NULL;
   BcUnit *unit;
-  Target target;
+  UiMapView target;
   g_autofree char *expected = NULL;
 
   ensure_signed_in ();
@@ -715,13 +600,12 @@ test_find_flies_to_unit_and_selects (void)
   bk_find_bar_set_text (find_bar, "巡");
   g_assert_cmpuint (bk_find_bar_get_n_matches (find_bar), ==, 5);
   {
-    GtkWidget *popover = find_by_id (GTK_WIDGET (find_bar), "popover");
+    GtkWidget *popover = ui_find_by_id (GTK_WIDGET (find_bar), "popover");
     g_autofree char *path = NULL;
 
     g_assert_true (wait_until ((FixtureCondition) gtk_widget_get_mapped, popover));
-    spin (200);
-    path = save_screenshot (popover, "console-find.png");
-    g_test_message ("screenshot: %s", path);
+    ui_spin_ms (200);
+    path = ui_save_screenshot (popover, "console-find.png", WAIT_MS);
   }
   bk_find_bar_set_text (find_bar, "掇刀巡02");
   g_assert_true (bk_find_bar_activate_match (find_bar, 0));
@@ -846,7 +730,7 @@ test_layer_setting_hides_units (void)
   unit = bk_live_state_lookup_unit (bk_window_get_live_state (console.window), console.unit_ids[3]);
 
   bk_map_view_go_to (map_view, bc_unit_get_lat (unit) + 0.002, bc_unit_get_lon (unit), 16, FALSE);
-  spin (50);
+  ui_spin_ms (50);
   g_assert_true (pick_at (bc_unit_get_lat (unit), bc_unit_get_lon (unit), &kind, &id));
   g_assert_cmpint (kind, ==, BK_POINT_KIND_UNIT);
 
@@ -918,8 +802,8 @@ test_preferences_bind_settings (void)
   g_assert_true (wait_until (preferences_mapped, NULL));
   preferences = find_preferences ();
 
-  source_row = ADW_COMBO_ROW (find_by_id (GTK_WIDGET (preferences), "source_row"));
-  xyz_row = find_by_id (GTK_WIDGET (preferences), "xyz_row");
+  source_row = ADW_COMBO_ROW (ui_find_by_id (GTK_WIDGET (preferences), "source_row"));
+  xyz_row = ui_find_by_id (GTK_WIDGET (preferences), "xyz_row");
   g_assert_cmpuint (adw_combo_row_get_selected (source_row), ==, 0);
   g_assert_false (gtk_widget_get_visible (xyz_row));
 
@@ -944,14 +828,13 @@ test_preferences_bind_settings (void)
   g_assert_cmpstr (source, ==, "xyz");
   g_assert_true (gtk_widget_get_visible (xyz_row));
 
-  cameras_switch = GTK_SWITCH (find_by_id (GTK_WIDGET (preferences), "layer_cameras_switch"));
+  cameras_switch = GTK_SWITCH (ui_find_by_id (GTK_WIDGET (preferences), "layer_cameras_switch"));
   gtk_switch_set_active (cameras_switch, FALSE);
   g_assert_false (g_settings_get_boolean (settings, "layer-cameras"));
   gtk_switch_set_active (cameras_switch, TRUE);
 
-  spin (300);
-  path = save_screenshot (GTK_WIDGET (preferences), "console-preferences.png");
-  g_test_message ("screenshot: %s", path);
+  ui_spin_ms (300);
+  path = ui_save_screenshot (GTK_WIDGET (preferences), "console-preferences.png", WAIT_MS);
 
   /* Back to the schematic map for the other tests. */
   adw_combo_row_set_selected (source_row, 0);
@@ -962,9 +845,10 @@ test_preferences_bind_settings (void)
 static gboolean
 near_cameras_listed (gpointer data)
 {
-  GtkWidget *list = find_by_id (GTK_WIDGET (bk_window_get_side_panel (console.window)), "near_list");
-  GtkWidget *spinner = find_by_id (GTK_WIDGET (bk_window_get_side_panel (console.window)),
-                                   "near_spinner");
+  GtkWidget *list = ui_find_by_id (GTK_WIDGET (bk_window_get_side_panel (console.window)),
+                                   "near_list");
+  GtkWidget *spinner = ui_find_by_id (GTK_WIDGET (bk_window_get_side_panel (console.window)),
+                                      "near_spinner");
 
   return gtk_widget_get_first_child (list) != NULL && !gtk_widget_get_visible (spinner);
 }
@@ -1014,8 +898,7 @@ test_screenshots (void)
   bk_map_view_clear_selection (map_view);
   go_to_and_load (CENTER_LAT, CENTER_LON, 11);
   wait_for_tiles ();
-  path11 = save_screenshot (GTK_WIDGET (console.window), "console-zoom-11.png");
-  g_test_message ("screenshot: %s", path11);
+  path11 = ui_save_screenshot (GTK_WIDGET (console.window), "console-zoom-11.png", WAIT_MS);
 
   /* A street-level view of a selected incident with the cameras around it. */
   incident = bk_live_state_lookup_incident (bk_window_get_live_state (console.window),
@@ -1025,9 +908,8 @@ test_screenshots (void)
   go_to_and_load (bc_incident_get_lat (incident), bc_incident_get_lon (incident) + 0.0015, 16);
   g_assert_true (wait_until (near_cameras_listed, NULL));
   wait_for_tiles ();
-  spin (300);
-  path16 = save_screenshot (GTK_WIDGET (console.window), "console-zoom-16.png");
-  g_test_message ("screenshot: %s", path16);
+  ui_spin_ms (300);
+  path16 = ui_save_screenshot (GTK_WIDGET (console.window), "console-zoom-16.png", WAIT_MS);
 
   /* Nothing moves: the window must not repaint on its own (a layout loop would burn a CPU
    * core on every seat). Incidents awaiting dispatch pulse on purpose, so they are hidden
@@ -1039,9 +921,9 @@ test_screenshots (void)
     gulong handler;
 
     g_settings_set_boolean (settings, "layer-incidents", FALSE);
-    spin (200);
+    ui_spin_ms (200);
     handler = g_signal_connect_swapped (clock, "after-paint", G_CALLBACK (count_frame), &frames);
-    spin (2000);
+    ui_spin_ms (2000);
     g_signal_handler_disconnect (clock, handler);
     g_settings_set_boolean (settings, "layer-incidents", TRUE);
     g_test_message ("%u frames painted in 2 s while idle", frames);
@@ -1091,32 +973,9 @@ test_connection_reconnecting_when_server_stops (void)
  * server side of it with status 500, which beacon-server logs as a warning. That is the
  * behaviour under test, not a failure: such warnings are noted, every other one stays fatal. */
 static gboolean
-is_cancelled_camera_request (const char *log_domain,
-                             const char *message)
+is_cancelled_camera_request (const char *message)
 {
-  return g_strcmp0 (log_domain, "beacon-server") == 0
-         && g_str_has_prefix (message, "GET /api/v1/cameras 500 ");
-}
-
-static void
-server_warning_cb (const char     *log_domain,
-                   GLogLevelFlags  log_level,
-                   const char     *message,
-                   gpointer        user_data)
-{
-  if (is_cancelled_camera_request (log_domain, message))
-    g_printerr ("# cancelled camera request: %s\n", message);
-  else
-    g_log_default_handler (log_domain, log_level, message, user_data);
-}
-
-static gboolean
-log_fatal_cb (const char     *log_domain,
-              GLogLevelFlags  log_level,
-              const char     *message,
-              gpointer        user_data)
-{
-  return !is_cancelled_camera_request (log_domain, message);
+  return g_str_has_prefix (message, "GET /api/v1/cameras 500 ");
 }
 
 int
@@ -1125,27 +984,8 @@ main (int    argc,
 {
   int result;
 
-  /* G_TEST_OPTION_ISOLATE_DIRS hides /usr/share, and with it the MIME database gdk-pixbuf
-   * needs to recognise the SVG app icon. GIO reads that database once, at its first use:
-   * use it before the folders are isolated. */
-  g_free (g_content_type_guess ("icon.svg", NULL, 0, NULL));
-  /* Only loopback is used; GNOME's proxy resolver would need the desktop's settings schemas,
-   * which the isolated folders hide. */
-  g_setenv ("GIO_USE_PROXY_RESOLVER", "dummy", TRUE);
-
-  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
-
-  /* The catalogue from the build tree, so that LANG=zh_CN.UTF-8 gives Chinese screenshots;
-   * the assertions compare translated text. */
-  setlocale (LC_ALL, "");
-  {
-    g_autofree char *localedir = g_test_build_filename (G_TEST_BUILT, "..", "po", NULL);
-    bindtextdomain (GETTEXT_PACKAGE, localedir);
-    bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
-    textdomain (GETTEXT_PACKAGE);
-  }
-  g_log_set_handler ("beacon-server", G_LOG_LEVEL_WARNING | G_LOG_FLAG_FATAL, server_warning_cb,
-                     NULL);
+  ui_test_init (&argc, &argv, "icon.svg");
+  ui_expect_server_warnings (is_cancelled_camera_request, "cancelled camera request");
 
   g_test_add_func ("/console/login/wrong-password-shows-error", test_login_wrong_password);
   g_test_add_func ("/console/login/through-dialog", test_login_through_dialog);

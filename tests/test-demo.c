@@ -12,6 +12,7 @@
 #include "bk-demo.h"
 #include "bk-trainer-panel.h"
 #include "bk-window.h"
+#include "ui-helpers.h"
 
 /*
  * `beacon --demo` as a trainer uses it: the real BkApplication started with --demo (the
@@ -24,35 +25,6 @@
 
 static BkApplication *app;
 static BkWindow *window;
-
-typedef gboolean (*Condition) (gpointer data);
-
-static gboolean
-wait_for (Condition cond,
-          gpointer  data,
-          guint     timeout_ms)
-{
-  gint64 end = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
-
-  while (!cond (data))
-    {
-      if (g_get_monotonic_time () > end)
-        return FALSE;
-      if (!g_main_context_iteration (NULL, FALSE))
-        g_usleep (2000);
-    }
-  return TRUE;
-}
-
-static void
-spin (guint ms)
-{
-  gint64 end = g_get_monotonic_time () + (gint64) ms * 1000;
-
-  while (g_get_monotonic_time () < end)
-    if (!g_main_context_iteration (NULL, FALSE))
-      g_usleep (2000);
-}
 
 static BkTrainerPanel *
 panel (void)
@@ -124,55 +96,6 @@ some_moved (gpointer data)
   return count_moved (data) > 0;
 }
 
-/* ---- screenshot ----------------------------------------------------------------------- */
-
-static void
-after_paint_cb (GdkFrameClock *clock,
-                gboolean      *flag)
-{
-  *flag = TRUE;
-}
-
-static gboolean
-flag_set (gpointer data)
-{
-  return *(gboolean *) data;
-}
-
-static char *
-screenshot (GtkWidget  *widget,
-            const char *name)
-{
-  g_autoptr(GskRenderNode) node = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
-  GdkFrameClock *clock = gtk_widget_get_frame_clock (widget);
-  int width = gtk_widget_get_width (widget);
-  int height = gtk_widget_get_height (widget);
-  char *path = g_test_build_filename (G_TEST_BUILT, name, NULL);
-
-  /* A widget with a pending redraw paints empty: shoot right after a frame. */
-  for (guint attempt = 0; node == NULL && attempt < 5; attempt++)
-    {
-      g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (widget);
-      GtkSnapshot *snapshot;
-      gboolean flag = FALSE;
-      gulong handler = g_signal_connect (clock, "after-paint", G_CALLBACK (after_paint_cb), &flag);
-
-      gtk_widget_queue_draw (widget);
-      g_assert_true (wait_for (flag_set, &flag, WAIT_MS));
-      g_signal_handler_disconnect (clock, handler);
-
-      snapshot = gtk_snapshot_new ();
-      gdk_paintable_snapshot (paintable, snapshot, width, height);
-      node = gtk_snapshot_free_to_node (snapshot);
-    }
-  g_assert_nonnull (node);
-  texture = gsk_renderer_render_texture (gtk_native_get_renderer (gtk_widget_get_native (widget)),
-                                         node, &GRAPHENE_RECT_INIT (0, 0, width, height));
-  g_assert_true (gdk_texture_save_to_png (texture, path));
-  return path;
-}
-
 /* ---- tests ---------------------------------------------------------------------------- */
 
 static gboolean
@@ -189,7 +112,7 @@ test_units_move (void)
   BkPointLayer *layer;
   double first_ms;
 
-  g_assert_true (wait_for (panel_ready, NULL, WAIT_MS));
+  g_assert_true (ui_wait_until (panel_ready, NULL, WAIT_MS));
   /* Signed in by itself, as the trainer, without the dialog. */
   g_assert_null (bk_window_get_login_dialog (window));
   g_assert_cmpint (bc_client_get_role (bk_window_get_client (window)), ==, BC_ROLE_TRAINER);
@@ -198,18 +121,18 @@ test_units_move (void)
   layer = bk_map_view_get_point_layer (bk_window_get_map_view (window));
   g_assert_cmpuint (bk_point_layer_get_n_units (layer), >, 50);
 
-  g_assert_true (wait_for (first_map_painted, NULL, WAIT_MS));
+  g_assert_true (ui_wait_until (first_map_painted, NULL, WAIT_MS));
   first_ms = bk_demo_get_first_map_ms (BK_DEMO (bk_application_get_demo (app)));
   g_test_message ("bench: demo-first-map-with-units %.0f ms", first_ms);
 
   /* Units move within 5 s of wall time. */
   before = sample_positions ();
-  g_assert_true (wait_for (some_moved, before, 5000));
+  g_assert_true (ui_wait_until (some_moved, before, 5000));
   g_test_message ("%u units moved", count_moved (before));
 
-  spin (1500);
-  path = screenshot (GTK_WIDGET (window), "demo-window.png");
-  g_test_message ("screenshot: %s (%d×%d)", path, gtk_widget_get_width (GTK_WIDGET (window)),
+  ui_spin_ms (1500);
+  path = ui_save_screenshot (GTK_WIDGET (window), "demo-window.png", WAIT_MS);
+  g_test_message ("window: %d×%d", gtk_widget_get_width (GTK_WIDGET (window)),
                   gtk_widget_get_height (GTK_WIDGET (window)));
 }
 
@@ -231,21 +154,21 @@ test_pause_and_play (void)
   g_autoptr(GHashTable) before = NULL;
   g_autofree char *clock = NULL;
 
-  g_assert_true (wait_for (panel_ready, NULL, WAIT_MS));
+  g_assert_true (ui_wait_until (panel_ready, NULL, WAIT_MS));
 
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel ()), "trainer.pause", NULL));
-  g_assert_true (wait_for (is_paused, NULL, WAIT_MS));
+  g_assert_true (ui_wait_until (is_paused, NULL, WAIT_MS));
   /* Let the events already on their way arrive, then nothing may move. */
-  spin (700);
+  ui_spin_ms (700);
   before = sample_positions ();
   clock = g_strdup (bk_trainer_panel_get_clock_text (panel ()));
-  spin (2000);
+  ui_spin_ms (2000);
   g_assert_cmpuint (count_moved (before), ==, 0);
   g_assert_cmpstr (bk_trainer_panel_get_clock_text (panel ()), ==, clock);
 
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel ()), "trainer.play", NULL));
-  g_assert_true (wait_for (is_playing, NULL, WAIT_MS));
-  g_assert_true (wait_for (some_moved, before, 5000));
+  g_assert_true (ui_wait_until (is_playing, NULL, WAIT_MS));
+  g_assert_true (ui_wait_until (some_moved, before, 5000));
 }
 
 typedef struct
@@ -282,7 +205,7 @@ get_json (const char *path)
   soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", auth);
   soup_session_send_and_read_async (bc_client_get_session (client), msg, G_PRIORITY_DEFAULT,
                                     NULL, fetch_cb, &fetch);
-  g_assert_true (wait_for (flag_set, &fetch.done, WAIT_MS));
+  g_assert_true (ui_wait_until (ui_flag_set, &fetch.done, WAIT_MS));
   g_assert_cmpuint (fetch.status, ==, 200);
   g_assert_true (json_parser_load_from_data (parser, g_bytes_get_data (fetch.body, NULL),
                                              (gssize) g_bytes_get_size (fetch.body), NULL));
@@ -301,9 +224,9 @@ test_speed_reaches_server (void)
 {
   g_autoptr(JsonNode) state = NULL;
 
-  g_assert_true (wait_for (panel_ready, NULL, WAIT_MS));
+  g_assert_true (ui_wait_until (panel_ready, NULL, WAIT_MS));
   bk_trainer_panel_set_speed (panel (), 10);
-  g_assert_true (wait_for (speed_is_10, NULL, WAIT_MS));
+  g_assert_true (ui_wait_until (speed_is_10, NULL, WAIT_MS));
 
   state = get_json ("/sim/state");
   g_assert_cmpint (json_object_get_int_member (json_node_get_object (state), "speed"), ==, 10);
@@ -352,7 +275,7 @@ test_inject_at_click (void)
   double x, y;
   Inject inject = { 0 };
 
-  g_assert_true (wait_for (panel_ready, NULL, WAIT_MS));
+  g_assert_true (ui_wait_until (panel_ready, NULL, WAIT_MS));
 
   /* The centre of the view, which opens on the scenario's area. */
   inject.lat = shumate_location_get_latitude (SHUMATE_LOCATION (viewport));
@@ -378,7 +301,7 @@ test_inject_at_click (void)
   g_assert_nonnull (gesture);
   g_signal_emit_by_name (gesture, "pressed", 1, (double) out.x, (double) out.y);
 
-  g_assert_true (wait_for (incident_near, &inject, WAIT_MS));
+  g_assert_true (ui_wait_until (incident_near, &inject, WAIT_MS));
   g_test_message ("injected %s at %.5f, %.5f (clicked %.5f, %.5f)",
                   bc_incident_get_number (inject.found), bc_incident_get_lat (inject.found),
                   bc_incident_get_lon (inject.found), inject.lat, inject.lon);
@@ -415,9 +338,9 @@ test_report_window (void)
   GListModel *rows;
   g_autofree char *path = NULL;
 
-  g_assert_true (wait_for (panel_ready, NULL, WAIT_MS));
+  g_assert_true (ui_wait_until (panel_ready, NULL, WAIT_MS));
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (panel ()), "trainer.report", NULL));
-  g_assert_true (wait_for (report_open, NULL, WAIT_MS));
+  g_assert_true (ui_wait_until (report_open, NULL, WAIT_MS));
 
   report = bk_trainer_panel_get_report_window (panel ());
   view = find_column_view (GTK_WIDGET (report));
@@ -427,9 +350,8 @@ test_report_window (void)
   g_assert_cmpuint (g_list_model_get_n_items (rows), >=, 1);
   g_test_message ("report rows: %u", g_list_model_get_n_items (rows));
 
-  spin (500);
-  path = screenshot (GTK_WIDGET (report), "demo-report.png");
-  g_test_message ("screenshot: %s", path);
+  ui_spin_ms (500);
+  path = ui_save_screenshot (GTK_WIDGET (report), "demo-report.png", WAIT_MS);
   gtk_window_destroy (report);
 }
 
@@ -454,19 +376,7 @@ main (int    argc,
   const char *app_argv[] = { "beacon", "--demo", "--seed", "7", NULL };
   g_autoptr(GSettings) settings = NULL;
 
-  /* G_TEST_OPTION_ISOLATE_DIRS hides the MIME database that loading SVG icons needs; GIO
-   * reads it once, at its first use: use it before the folders are isolated. */
-  g_free (g_content_type_guess ("icon.svg", NULL, 0, NULL));
-  g_setenv ("GIO_USE_PROXY_RESOLVER", "dummy", TRUE);
-  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
-
-  setlocale (LC_ALL, "");
-  {
-    g_autofree char *localedir = g_test_build_filename (G_TEST_BUILT, "..", "po", NULL);
-    bindtextdomain (GETTEXT_PACKAGE, localedir);
-    bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
-    textdomain (GETTEXT_PACKAGE);
-  }
+  ui_test_init (&argc, &argv, "icon.svg");
 
   /* No window manager under Xvfb: the window takes its size from the settings. */
   settings = g_settings_new (APP_ID);

@@ -11,6 +11,7 @@
 #include "bk-application.h"
 #include "bk-window.h"
 #include "server-fixture.h"
+#include "ui-helpers.h"
 
 /*
  * The dispatch workflow in real main windows against a real beacon-server (a BsServer in a
@@ -63,18 +64,6 @@ wait_until (FixtureCondition cond,
             gpointer         data)
 {
   return fixture_wait (cond, data, WAIT_MS);
-}
-
-static void
-spin (guint ms)
-{
-  gint64 end = g_get_monotonic_time () + ms * 1000;
-
-  while (g_get_monotonic_time () < end)
-    {
-      if (!g_main_context_iteration (NULL, FALSE))
-        g_usleep (2000);
-    }
 }
 
 /* ---- server ------------------------------------------------------------------------------- */
@@ -198,27 +187,6 @@ typedef struct
   BkTimeline *timeline;
 } Console;
 
-static GtkWidget *
-find_by_id (GtkWidget  *widget,
-            const char *id)
-{
-  const char *own = gtk_buildable_get_buildable_id (GTK_BUILDABLE (widget));
-
-  if (g_strcmp0 (own, id) == 0)
-    return widget;
-
-  for (GtkWidget *child = gtk_widget_get_first_child (widget);
-       child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_by_id (child, id);
-      if (found != NULL)
-        return found;
-    }
-
-  return NULL;
-}
-
 static void
 ensure_app (void)
 {
@@ -231,10 +199,7 @@ ensure_app (void)
   dispatch.app = bk_application_new ();
   g_application_register (G_APPLICATION (dispatch.app), NULL, &error);
   g_assert_no_error (error);
-  gtk_icon_theme_add_search_path (gtk_icon_theme_get_for_display (gdk_display_get_default ()),
-                                  SOURCE_DATADIR "/icons");
-  gtk_icon_theme_add_search_path (gtk_icon_theme_get_for_display (gdk_display_get_default ()),
-                                  "/usr/share/icons");
+  ui_add_icon_paths ();
 
   settings = bk_application_get_settings (dispatch.app);
   g_settings_set_int (settings, "window-width", 1920);
@@ -263,17 +228,6 @@ signed_in (gpointer data)
          && bc_client_get_outbox (client) != NULL;
 }
 
-static void
-set_row_text (GtkWidget  *dialog,
-              const char *id,
-              const char *text)
-{
-  GtkWidget *row = find_by_id (dialog, id);
-
-  g_assert_nonnull (row);
-  gtk_editable_set_text (GTK_EDITABLE (row), text);
-}
-
 static Console *
 console_open (const char *username)
 {
@@ -286,10 +240,8 @@ console_open (const char *username)
   g_assert_true (wait_until (login_shown, console->window));
 
   dialog = bk_window_get_login_dialog (console->window);
-  set_row_text (GTK_WIDGET (dialog), "server_row", dispatch.server.base_uri);
-  set_row_text (GTK_WIDGET (dialog), "username_row", username);
-  set_row_text (GTK_WIDGET (dialog), "password_row", TEST_PASSWORD);
-  gtk_widget_activate (find_by_id (GTK_WIDGET (dialog), "sign_in_button"));
+  ui_fill_login (GTK_WIDGET (dialog), dispatch.server.base_uri, username, TEST_PASSWORD);
+  gtk_widget_activate (ui_find_by_id (GTK_WIDGET (dialog), "sign_in_button"));
   g_assert_true (wait_until (signed_in, console->window));
 
   console->desk = bk_window_get_dispatch_desk (console->window);
@@ -304,7 +256,7 @@ static void
 console_close (Console *console)
 {
   gtk_window_destroy (GTK_WINDOW (console->window));
-  spin (100);
+  ui_spin_ms (100);
   g_free (console);
 }
 
@@ -366,7 +318,8 @@ static void
 click_row (Console *console,
            gint64   id)
 {
-  GtkColumnView *view = GTK_COLUMN_VIEW (find_by_id (GTK_WIDGET (console->queue), "column_view"));
+  GtkColumnView *view =
+    GTK_COLUMN_VIEW (ui_find_by_id (GTK_WIDGET (console->queue), "column_view"));
 
   g_assert_nonnull (view);
   gtk_selection_model_select_item (gtk_column_view_get_model (view), row_position (console, id),
@@ -427,54 +380,6 @@ has_class (GtkWidget  *widget,
 
 /* ---- screenshots -------------------------------------------------------------------------- */
 
-static void
-after_paint_cb (GdkFrameClock *clock,
-                gboolean      *flag)
-{
-  *flag = TRUE;
-}
-
-static gboolean
-flag_set (gpointer data)
-{
-  return *(gboolean *) data;
-}
-
-static char *
-save_screenshot (GtkWidget  *widget,
-                 const char *name)
-{
-  g_autoptr(GdkPaintable) paintable = NULL;
-  g_autoptr(GskRenderNode) node = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
-  GdkFrameClock *clock = gtk_widget_get_frame_clock (widget);
-  int width = gtk_widget_get_width (widget);
-  int height = gtk_widget_get_height (widget);
-  char *path = g_test_build_filename (G_TEST_BUILT, name, NULL);
-
-  for (guint attempt = 0; node == NULL && attempt < 5; attempt++)
-    {
-      GtkSnapshot *snapshot;
-      gboolean flag = FALSE;
-      gulong handler = g_signal_connect (clock, "after-paint", G_CALLBACK (after_paint_cb), &flag);
-
-      gtk_widget_queue_draw (widget);
-      g_assert_true (wait_until (flag_set, &flag));
-      g_signal_handler_disconnect (clock, handler);
-
-      g_clear_object (&paintable);
-      paintable = gtk_widget_paintable_new (widget);
-      snapshot = gtk_snapshot_new ();
-      gdk_paintable_snapshot (paintable, snapshot, width, height);
-      node = gtk_snapshot_free_to_node (snapshot);
-    }
-  g_assert_nonnull (node);
-  texture = gsk_renderer_render_texture (gtk_native_get_renderer (gtk_widget_get_native (widget)),
-                                         node, &GRAPHENE_RECT_INIT (0, 0, width, height));
-  g_assert_true (gdk_texture_save_to_png (texture, path));
-  return path;
-}
-
 /* ---- queue -------------------------------------------------------------------------------- */
 
 static void
@@ -509,7 +414,7 @@ test_queue_sorted_by_status_priority_age (void)
     Row row = { console, dispatched };
     g_assert_true (wait_until (row_shown, &row));
   }
-  spin (200);
+  ui_spin_ms (200);
 
   /* Awaiting dispatch first, by priority; the one under way after them, P1 or not. */
   g_assert_cmpuint (row_position (console, p1), <, row_position (console, p2));
@@ -553,7 +458,7 @@ test_queue_sorted_by_status_priority_age (void)
     g_assert_true (wait_until (row_gone, &row));
     bk_incident_queue_set_filter (console->queue, BK_QUEUE_FILTER_ALL);
     g_assert_true (wait_until (row_shown, &row));
-    spin (100);
+    ui_spin_ms (100);
     g_assert_true (has_class (bk_incident_queue_get_cell (console->queue, p3, "number"), "closed"));
     /* The closed come last. */
     g_assert_cmpuint (row_position (console, p3), >, row_position (console, dispatched));
@@ -589,14 +494,14 @@ test_queue_new_urgent_incident_alerts (void)
   alerts = (Alerts) { console, bk_incident_queue_get_n_alerts (console->queue) };
   routine = create_incident_http (1, "other", 4, "月亮湖路1号");
   wait_for_row (console, routine);
-  spin (200);
+  ui_spin_ms (200);
   g_assert_cmpuint (bk_incident_queue_get_n_alerts (console->queue), ==, alerts.before);
   g_assert_false (has_class (bk_incident_queue_get_cell (console->queue, routine, "number"), "fresh"));
 
   urgent = create_incident_http (1, "criminal", 1, "长宁大道1号");
   g_assert_true (wait_until (alerted, &alerts));
   wait_for_row (console, urgent);
-  spin (100);
+  ui_spin_ms (100);
   g_assert_true (has_class (bk_incident_queue_get_cell (console->queue, urgent, "number"), "fresh"));
   g_assert_true (has_class (bk_incident_queue_get_cell (console->queue, urgent, "address"), "fresh"));
 
@@ -654,7 +559,7 @@ test_queue_overdue_turns_red (void)
   select_and_load (console, id);
   g_assert_true (bk_dispatch_panel_send (console->panel));
   g_assert_true (wait_until (panel_idle, console));
-  spin (1500);
+  ui_spin_ms (1500);
   g_assert_false (has_class (bk_incident_queue_get_cell (console->queue, id, "number"), "overdue"));
 
   g_settings_reset (settings, "overdue-p4-seconds");
@@ -771,8 +676,8 @@ test_panel_ack_by_radio (void)
   g_assert_cmpstr (gtk_button_get_label (GTK_BUTTON (button)), ==, _("Acknowledged by Radio"));
   g_assert_true (gtk_widget_is_sensitive (button));
   {
-    g_autofree char *path = save_screenshot (GTK_WIDGET (console->window), "dispatch-ack-by-radio.png");
-    g_test_message ("screenshot: %s", path);
+    g_autofree char *path = ui_save_screenshot (GTK_WIDGET (console->window),
+                                                "dispatch-ack-by-radio.png", WAIT_MS);
   }
 
   gtk_widget_activate (button);
@@ -914,7 +819,7 @@ test_outbox_queued_order_arrives_once (void)
   g_assert_true (wait_until (orders_reach, &oc));
 
   /* Exactly once, also after the replays had time to repeat. */
-  spin (2000);
+  ui_spin_ms (2000);
   g_assert_cmpint (count ("SELECT count(*) FROM orders WHERE incident = %" G_GINT64_FORMAT, id), ==, 1);
   g_assert_cmpint (count ("SELECT count(*) FROM order_units WHERE unit = %" G_GINT64_FORMAT, unit),
                    ==, 1);
@@ -1193,9 +1098,8 @@ test_form_creates_incident (void)
 
   {
     g_autofree char *path = NULL;
-    spin (300);
-    path = save_screenshot (GTK_WIDGET (dialog), "dispatch-new-incident.png");
-    g_test_message ("screenshot: %s", path);
+    ui_spin_ms (300);
+    path = ui_save_screenshot (GTK_WIDGET (dialog), "dispatch-new-incident.png", WAIT_MS);
   }
 
   g_assert_true (bk_new_incident_dialog_submit (dialog));
@@ -1247,9 +1151,8 @@ test_form_validates_inline (void)
   {
     g_autofree char *path = NULL;
     bk_new_incident_dialog_set_caller (dialog, "", "x");
-    spin (300);
-    path = save_screenshot (GTK_WIDGET (dialog), "dispatch-new-incident-errors.png");
-    g_test_message ("screenshot: %s", path);
+    ui_spin_ms (300);
+    path = ui_save_screenshot (GTK_WIDGET (dialog), "dispatch-new-incident-errors.png", WAIT_MS);
   }
 
   g_assert_cmpint (count ("SELECT count(*) FROM incidents"), ==, before);
@@ -1340,9 +1243,8 @@ test_form_duplicate_becomes_note (void)
   g_assert_cmpint (bc_incident_get_id (bk_new_incident_dialog_get_duplicate (dialog)), ==, existing);
   {
     g_autofree char *path = NULL;
-    spin (400);
-    path = save_screenshot (GTK_WIDGET (dialog), "dispatch-duplicate.png");
-    g_test_message ("screenshot: %s", path);
+    ui_spin_ms (400);
+    path = ui_save_screenshot (GTK_WIDGET (dialog), "dispatch-duplicate.png", WAIT_MS);
   }
 
   g_assert_true (bk_new_incident_dialog_add_to_duplicate (dialog));
@@ -1438,10 +1340,10 @@ test_lifecycle_timeline (void)
                           " AND status = 'on_scene'", id), ==, 1);
 
   /* A note with its author. */
-  spin (1100);
+  ui_spin_ms (1100);
   g_assert_true (bk_timeline_add_note (console->timeline, "双方情绪稳定，已调解"));
   wait_timeline (console, "note: ");
-  spin (1100);
+  ui_spin_ms (1100);
 
   bk_dispatch_panel_close_incident (console->panel, "mediated");
   wait_timeline (console, "closed");
@@ -1462,13 +1364,12 @@ test_lifecycle_timeline (void)
     g_assert_cmpuint (next, ==, G_N_ELEMENTS (order));
   }
 
-  gtk_stack_set_visible_child_name (GTK_STACK (find_by_id (GTK_WIDGET (console->desk), "work_stack")),
+  gtk_stack_set_visible_child_name (GTK_STACK (ui_find_by_id (GTK_WIDGET (console->desk), "work_stack")),
                                     "timeline");
   {
     g_autofree char *path = NULL;
-    spin (300);
-    path = save_screenshot (GTK_WIDGET (console->window), "dispatch-timeline.png");
-    g_test_message ("screenshot: %s", path);
+    ui_spin_ms (300);
+    path = ui_save_screenshot (GTK_WIDGET (console->window), "dispatch-timeline.png", WAIT_MS);
   }
 }
 
@@ -1551,9 +1452,8 @@ test_screenshot_queue_and_panel (void)
   bk_command_line_set_text (console->command_line, "d ");
   bk_command_line_focus (console->command_line);
   bk_command_line_set_text (console->command_line, "d ");
-  spin (1500);
-  path = save_screenshot (GTK_WIDGET (console->window), "dispatch-console.png");
-  g_test_message ("screenshot: %s", path);
+  ui_spin_ms (1500);
+  path = ui_save_screenshot (GTK_WIDGET (console->window), "dispatch-console.png", WAIT_MS);
 }
 
 /* ---- main --------------------------------------------------------------------------------- */
@@ -1577,18 +1477,7 @@ main (int    argc,
 {
   int result;
 
-  g_free (g_content_type_guess ("icon.svg", NULL, 0, NULL));
-  g_setenv ("GIO_USE_PROXY_RESOLVER", "dummy", TRUE);
-
-  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
-
-  setlocale (LC_ALL, "");
-  {
-    g_autofree char *localedir = g_test_build_filename (G_TEST_BUILT, "..", "po", NULL);
-    bindtextdomain (GETTEXT_PACKAGE, localedir);
-    bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
-    textdomain (GETTEXT_PACKAGE);
-  }
+  ui_test_init (&argc, &argv, "icon.svg");
 
   gtk_init ();
   adw_init ();

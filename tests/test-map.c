@@ -19,6 +19,7 @@
 #include "bk-point-layer.h"
 #include "bk-resources.h"
 #include "bk-schematic-source.h"
+#include "ui-helpers.h"
 
 #define WINDOW_WIDTH  1920
 #define WINDOW_HEIGHT 1080
@@ -32,38 +33,6 @@
 static gboolean have_display;
 
 /* ---- Helpers --------------------------------------------------------------------------- */
-
-static gboolean
-timeout_flag_cb (gpointer data)
-{
-  *(gboolean *) data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-/* Runs the main loop until *@flag is TRUE or @timeout_ms passed; returns *@flag. */
-static gboolean
-spin_until_flag (const gboolean *flag,
-                 guint           timeout_ms)
-{
-  gboolean timed_out = FALSE;
-  guint id = g_timeout_add (timeout_ms, timeout_flag_cb, &timed_out);
-
-  while (!*flag && !timed_out)
-    g_main_context_iteration (NULL, TRUE);
-  if (!timed_out)
-    g_source_remove (id);
-  return *flag;
-}
-
-static void
-spin_ms (guint ms)
-{
-  gboolean done = FALSE;
-
-  g_timeout_add (ms, timeout_flag_cb, &done);
-  while (!done)
-    g_main_context_iteration (NULL, TRUE);
-}
 
 static JsonNode *
 load_json (const char *name)
@@ -162,7 +131,7 @@ fetch_tile (ShumateDataSource *source,
   memset (fetch, 0, sizeof *fetch);
   handler = g_signal_connect (source, "received-data", G_CALLBACK (fetch_received_cb), fetch);
   shumate_data_source_get_tile_data_async (source, x, y, z, NULL, fetch_done_cb, fetch);
-  g_assert_true (spin_until_flag (&fetch->done, 30000));
+  g_assert_true (ui_wait_until (ui_flag_set, &fetch->done, 30000));
   g_signal_handler_disconnect (source, handler);
 }
 
@@ -653,7 +622,6 @@ typedef struct
   BkDistrictLayer *districts;
   BkPointLayer *points;
   GHashTable *received;  /* "z/x/y" of tiles delivered */
-  gboolean painted;
   JsonNode *training;
 } MapFixture;
 
@@ -669,18 +637,9 @@ map_received_cb (ShumateDataSource *source,
 }
 
 static void
-after_paint_cb (GdkFrameClock *clock,
-                MapFixture    *f)
-{
-  f->painted = TRUE;
-}
-
-static void
 wait_for_paint (MapFixture *f)
 {
-  f->painted = FALSE;
-  gtk_widget_queue_draw (GTK_WIDGET (f->window));
-  g_assert_true (spin_until_flag (&f->painted, 10000));
+  g_assert_true (ui_wait_for_frame (GTK_WIDGET (f->window), 10000));
 }
 
 static gboolean
@@ -750,8 +709,6 @@ static void
 map_setup (MapFixture    *f,
            gconstpointer  data)
 {
-  GdkFrameClock *clock;
-
   f->received = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   f->source = bk_schematic_source_new ();
   g_signal_connect (f->source, "received-data", G_CALLBACK (map_received_cb), f);
@@ -793,9 +750,6 @@ map_setup (MapFixture    *f,
     g_assert_cmpint (gtk_widget_get_height (GTK_WIDGET (f->points)), ==, WINDOW_HEIGHT);
   }
 
-  clock = gtk_widget_get_frame_clock (GTK_WIDGET (f->window));
-  g_signal_connect (clock, "after-paint", G_CALLBACK (after_paint_cb), f);
-
   go_to (f, CENTER_LAT, CENTER_LON, 16);
   f->training = load_json ("jingmen-training.json");
 
@@ -812,7 +766,6 @@ static void
 map_teardown (MapFixture    *f,
               gconstpointer  data)
 {
-  g_signal_handlers_disconnect_by_data (gtk_widget_get_frame_clock (GTK_WIDGET (f->window)), f);
   g_signal_handlers_disconnect_by_data (f->source, f);
   gtk_window_destroy (f->window);
   g_clear_object (&f->renderer);
@@ -820,7 +773,7 @@ map_teardown (MapFixture    *f,
   g_clear_pointer (&f->received, g_hash_table_unref);
   g_clear_pointer (&f->training, json_node_unref);
   /* Let pending tile renders finish while nothing listens any more. */
-  spin_ms (50);
+  ui_spin_ms (50);
 }
 
 /* 20,000 cameras along the training road graph (most cameras watch roads and junctions), a
@@ -1426,23 +1379,6 @@ test_districts_bad_file (void)
   g_rmdir (dir);
 }
 
-/* Renders @widget by itself (no parent, no siblings) at its size; NULL when it draws nothing. */
-static GdkTexture *
-render_widget (GtkWidget *widget)
-{
-  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (widget);
-  GtkSnapshot *snapshot = gtk_snapshot_new ();
-  g_autoptr(GskRenderNode) node = NULL;
-  int w = gtk_widget_get_width (widget), h = gtk_widget_get_height (widget);
-
-  gdk_paintable_snapshot (paintable, snapshot, w, h);
-  node = gtk_snapshot_free_to_node (snapshot);
-  if (node == NULL)
-    return NULL;
-  return gsk_renderer_render_texture (gtk_native_get_renderer (gtk_widget_get_native (widget)),
-                                      node, &GRAPHENE_RECT_INIT (0, 0, w, h));
-}
-
 /* B, G, R, A (premultiplied) per pixel on little-endian, as GDK_MEMORY_DEFAULT is there. */
 static guchar *
 download (GdkTexture *texture)
@@ -1573,7 +1509,7 @@ test_districts_layer_draws (MapFixture    *f,
   g_test_message ("boundary point at %.0f, %.0f", x, y);
 
   /* The layer by itself: something at the boundary point, and only a small part painted. */
-  alone = render_widget (layer);
+  alone = ui_render_widget (layer);
   g_assert_nonnull (alone);
   alone_pixels = download (alone);
   for (int py = (int) y - 2; py <= (int) y + 2; py++)
@@ -1590,7 +1526,7 @@ test_districts_layer_draws (MapFixture    *f,
   with_layer = render_window (f);
   gtk_widget_set_visible (layer, FALSE);
   wait_for_paint (f);
-  g_assert_cmpuint (count_painted (render_widget (layer)), ==, 0);
+  g_assert_cmpuint (count_painted (ui_render_widget (layer)), ==, 0);
   without_layer = render_window (f);
   on = download (with_layer);
   off = download (without_layer);
@@ -1602,7 +1538,7 @@ test_districts_layer_draws (MapFixture    *f,
 
   gtk_widget_set_visible (layer, TRUE);
   wait_for_paint (f);
-  g_assert_cmpuint (count_painted (render_widget (layer)), ==, painted);
+  g_assert_cmpuint (count_painted (ui_render_widget (layer)), ==, painted);
 }
 
 static void
@@ -1632,10 +1568,10 @@ test_districts_layer_css_color (MapFixture    *f,
   double light_l, dark_l;
 
   go_to (f, 31.020, 112.205, 11);
-  light = render_widget (layer);
+  light = ui_render_widget (layer);
   gtk_widget_add_css_class (layer, "dark");
   wait_for_paint (f);
-  dark = render_widget (layer);
+  dark = ui_render_widget (layer);
   gtk_widget_remove_css_class (layer, "dark");
 
   rgb_at_max_alpha (light, &light_l);
@@ -1746,26 +1682,6 @@ test_districts_screenshots (MapFixture    *f,
   save_screenshot (f, "map-districts-on-zoom9.png");
 }
 
-static void
-window_painted_cb (GdkFrameClock *clock,
-                   gboolean      *painted)
-{
-  *painted = TRUE;
-}
-
-static void
-wait_for_window_paint (GtkWindow *window)
-{
-  GdkFrameClock *clock = gtk_widget_get_frame_clock (GTK_WIDGET (window));
-  gboolean painted = FALSE;
-  gulong handler = g_signal_connect (clock, "after-paint", G_CALLBACK (window_painted_cb),
-                                     &painted);
-
-  gtk_widget_queue_draw (GTK_WIDGET (window));
-  g_assert_true (spin_until_flag (&painted, 10000));
-  g_signal_handler_disconnect (clock, handler);
-}
-
 /* BkMapView: the district layer lies on the base map and under the points, whichever base map
  * is chosen, and the layer-districts key shows and hides it. */
 static void
@@ -1808,20 +1724,20 @@ test_districts_map_view_setting (void)
          && g_get_monotonic_time () < deadline)
     g_main_context_iteration (NULL, TRUE);
   g_assert_true (bk_district_layer_get_loaded (BK_DISTRICT_LAYER (layer)));
-  wait_for_window_paint (window);
+  g_assert_true (ui_wait_for_frame (GTK_WIDGET (window), 10000));
 
   g_assert_true (gtk_widget_get_visible (layer));
-  g_assert_cmpuint (count_painted (render_widget (layer)), >, 1000);
+  g_assert_cmpuint (count_painted (ui_render_widget (layer)), >, 1000);
 
   g_settings_set_boolean (settings, "layer-districts", FALSE);
   g_assert_false (gtk_widget_get_visible (layer));
-  wait_for_window_paint (window);
-  g_assert_cmpuint (count_painted (render_widget (layer)), ==, 0);
+  g_assert_true (ui_wait_for_frame (GTK_WIDGET (window), 10000));
+  g_assert_cmpuint (count_painted (ui_render_widget (layer)), ==, 0);
 
   g_settings_set_boolean (settings, "layer-districts", TRUE);
   g_assert_true (gtk_widget_get_visible (layer));
-  wait_for_window_paint (window);
-  g_assert_cmpuint (count_painted (render_widget (layer)), >, 1000);
+  g_assert_true (ui_wait_for_frame (GTK_WIDGET (window), 10000));
+  g_assert_cmpuint (count_painted (ui_render_widget (layer)), >, 1000);
 
   /* Another base map goes in under the districts, not over them. */
   g_settings_set_string (settings, "xyz-url-template", "http://127.0.0.1:9/{z}/{x}/{y}.png");
@@ -1829,12 +1745,12 @@ test_districts_map_view_setting (void)
   g_assert_true (gtk_widget_get_prev_sibling (layer) != base);
   g_assert_true (SHUMATE_IS_MAP_LAYER (gtk_widget_get_prev_sibling (layer)));
   g_assert_true (gtk_widget_get_next_sibling (layer) == GTK_WIDGET (bk_map_view_get_point_layer (view)));
-  wait_for_window_paint (window);
-  g_assert_cmpuint (count_painted (render_widget (layer)), >, 1000);
+  g_assert_true (ui_wait_for_frame (GTK_WIDGET (window), 10000));
+  g_assert_cmpuint (count_painted (ui_render_widget (layer)), >, 1000);
 
   g_settings_set_string (settings, "basemap-source", "schematic");
   gtk_window_destroy (window);
-  spin_ms (50);
+  ui_spin_ms (50);
 }
 
 static void
@@ -1872,19 +1788,9 @@ main (int   argc,
   /* The tests read the tree's basemap data, not an installed copy. */
   g_setenv ("BEACON_DATADIR", SOURCE_DATADIR, TRUE);
   have_display = gtk_init_check ();
+  /* The console's look: libadwaita's style sheet and ours (colours of the layers). */
   if (have_display)
-    {
-      g_autoptr(GtkCssProvider) css = gtk_css_provider_new ();
-
-      /* The console's look: libadwaita's style sheet and ours (colours of the layers). Naming
-       * the resource links it in from the static library. */
-      adw_init ();
-      g_assert_nonnull (bk_get_resource ());
-      gtk_css_provider_load_from_resource (css, "/cn/jingmen/Beacon/style.css");
-      gtk_style_context_add_provider_for_display (gdk_display_get_default (),
-                                                  GTK_STYLE_PROVIDER (css),
-                                                  GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
-    }
+    ui_setup_style (FALSE);
 
   g_test_add_func ("/map/training/road-graph-connected", test_road_graph_connected);
   g_test_add_func ("/map/training/features", test_training_features);

@@ -448,17 +448,6 @@ typedef struct
   gint64  end;
 } SeedCall;
 
-static void
-seed_in_server (ServerFixture *f,
-                gpointer       data)
-{
-  SeedCall *call = data;
-  g_autoptr(GError) error = NULL;
-
-  g_assert_true (bs_history_seed (f->store, call->days, call->seed, call->end, &error));
-  g_assert_no_error (error);
-}
-
 typedef struct
 {
   BcIncidentType type;
@@ -690,7 +679,7 @@ test_summary_brute_force (Stats         *s,
   g_autoptr(GArray) rows = NULL;
   gint64 unit_a, unit_b, a, b, c, d;
 
-  server_fixture_call (&s->f, seed_in_server, &seed);
+  fixture_seed_history (&s->f, seed.days, seed.seed, seed.end);
   unit_a = fixture_add_unit (&s->f, "东宝巡01", JINGMEN_LAT, JINGMEN_LON);
   unit_b = fixture_add_unit (&s->f, "东宝巡02", JINGMEN_LAT, JINGMEN_LON);
 
@@ -1042,7 +1031,7 @@ test_client_summary_decodes (Stats         *s,
   gint64 unit = fixture_add_unit (&s->f, "东宝巡01", JINGMEN_LAT, JINGMEN_LON);
 
   g_assert_cmpint (unit, >, 0);
-  server_fixture_call (&s->f, seed_in_server, &seed);
+  fixture_seed_history (&s->f, seed.days, seed.seed, seed.end);
   live_create (s, "2026-03-18T14:00:00+08:00", BC_INCIDENT_TYPE_FIRE, 1, "东宝区");
 
   client = bc_client_new (s->f.base_uri, NULL);
@@ -1151,7 +1140,7 @@ test_client_summary_rejects_damage (Stats         *s,
   g_autoptr(BcStatsSummary) intact = NULL;
   g_autoptr(GError) intact_error = NULL;
 
-  server_fixture_call (&s->f, seed_in_server, &seed);
+  fixture_seed_history (&s->f, seed.days, seed.seed, seed.end);
   get_summary (s, "period=week&end=2026-03-18", &reply);
   intact = bc_stats_summary_from_json (reply->json, &intact_error);
   g_assert_no_error (intact_error);

@@ -16,29 +16,13 @@
 #include "bk-wall-window.h"
 #include "bs-history.h"
 #include "server-fixture.h"
+#include "ui-helpers.h"
 
 static gboolean have_display;
 
 static const double week_values[] = { 42, 37, 55, 61, 48, 73, 66 };
 static const double week_previous[] = { 40, 45, 50, 52, 58, 60, 70 };
 static const char * const week_labels[] = { "一", "二", "三", "四", "五", "六", "日", NULL };
-
-static gboolean
-timeout_flag_cb (gpointer data)
-{
-  *(gboolean *) data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-static void
-spin_ms (guint ms)
-{
-  gboolean done = FALSE;
-
-  g_timeout_add (ms, timeout_flag_cb, &done);
-  while (!done)
-    g_main_context_iteration (NULL, TRUE);
-}
 
 /* Bars stand on the axis, their heights are proportional to the values, and the tallest bar
  * reaches no higher than the axis maximum. */
@@ -209,13 +193,6 @@ test_chart_export (void)
   g_object_unref (chart);
 }
 
-static void
-after_paint_cb (GdkFrameClock *clock,
-                gpointer       data)
-{
-  *(gboolean *) data = TRUE;
-}
-
 /* The charts on screen at wall scale: a dark window with three charts, saved as a screenshot. */
 static void
 test_chart_screenshot (void)
@@ -225,13 +202,8 @@ test_chart_screenshot (void)
   static const char * const hour_labels[] = {
     "0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "14", "15",
     "16", "17", "18", "19", "20", "21", "22", "23", NULL };
-  g_autoptr(GdkPaintable) paintable = NULL;
-  g_autoptr(GtkSnapshot) snapshot = NULL;
-  g_autoptr(GskRenderNode) node = NULL;
   g_autoptr(GdkTexture) texture = NULL;
   g_autofree char *path = NULL;
-  gboolean painted = FALSE;
-  gulong id;
 
   if (!have_display)
     {
@@ -272,27 +244,14 @@ test_chart_screenshot (void)
   gtk_box_append (GTK_BOX (box), strip);
 
   gtk_window_present (GTK_WINDOW (window));
-  spin_ms (300);
-  id = g_signal_connect (gtk_widget_get_frame_clock (window), "after-paint",
-                         G_CALLBACK (after_paint_cb), &painted);
-  gtk_widget_queue_draw (window);
-  while (!painted)
-    g_main_context_iteration (NULL, TRUE);
-  g_signal_handler_disconnect (gtk_widget_get_frame_clock (window), id);
+  ui_spin_ms (300);
+  g_assert_true (ui_wait_for_frame (window, G_MAXUINT));
 
   g_assert_cmpint (gtk_widget_get_width (bar), >, 400);
   g_assert_cmpint (gtk_widget_get_height (strip), >=, 144);
 
-  paintable = gtk_widget_paintable_new (window);
-  snapshot = gtk_snapshot_new ();
-  gdk_paintable_snapshot (paintable, snapshot, gtk_widget_get_width (window),
-                          gtk_widget_get_height (window));
-  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
-  g_assert_nonnull (node);
-  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (window)), node,
-                                         &GRAPHENE_RECT_INIT (0, 0,
-                                                              gtk_widget_get_width (window),
-                                                              gtk_widget_get_height (window)));
+  texture = ui_render_widget (window);
+  g_assert_nonnull (texture);
   path = g_build_filename (g_get_tmp_dir (), "beacon-wall-charts.png", NULL);
   /* G_TEST_OPTION_ISOLATE_DIRS points tmp into a removed directory; keep it under /tmp */
   g_free (path);
@@ -330,33 +289,11 @@ typedef struct
 
 static Wall w;
 
-static void
-spin (guint ms)
-{
-  gint64 end = g_get_monotonic_time () + ms * 1000;
-
-  while (g_get_monotonic_time () < end)
-    {
-      if (!g_main_context_iteration (NULL, FALSE))
-        g_usleep (2000);
-    }
-}
-
 static gboolean
 wait_until (FixtureCondition cond,
             gpointer         data)
 {
   return fixture_wait (cond, data, WAIT_MS);
-}
-
-static void
-seed_in_server (ServerFixture *f,
-                gpointer       data)
-{
-  g_autoptr(GError) error = NULL;
-
-  g_assert_true (bs_history_seed (f->store, HISTORY_DAYS, 20261124, 0, &error));
-  g_assert_no_error (error);
 }
 
 static gint64
@@ -378,11 +315,6 @@ create_incident (const char *type,
   return json_object_get_int_member (test_reply_object (reply), "id");
 }
 
-static gboolean log_fatal_cb (const char     *log_domain,
-                              GLogLevelFlags  log_level,
-                              const char     *message,
-                              gpointer        user_data);
-
 static void
 ensure_server (void)
 {
@@ -393,13 +325,13 @@ ensure_server (void)
   g_autofree char *path = NULL;
   g_autoptr(TestReply) reply = NULL;
 
-  g_test_log_set_fatal_handler (log_fatal_cb, NULL);
+  ui_rearm_expected_warnings ();
   if (w.started)
     return;
 
   server_fixture_start (&w.server, NULL);
   w.started = TRUE;
-  server_fixture_call (&w.server, seed_in_server, NULL);
+  fixture_seed_history (&w.server, HISTORY_DAYS, 20261124, 0);
 
   fixture_add_user (&w.server, "wall", BC_ROLE_SUPERVISOR, "指挥中心大屏", TEST_PASSWORD);
   w.supervisor_token = fixture_login (&w.server, "wall", TEST_PASSWORD);
@@ -721,49 +653,6 @@ test_wall_trend_rotates (void)
 
 /* ---- screenshots ---- */
 
-static gboolean
-flag_set (gpointer data)
-{
-  return *(gboolean *) data;
-}
-
-static char *
-save_screenshot (GtkWidget  *widget,
-                 const char *name)
-{
-  g_autoptr(GskRenderNode) node = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
-  GdkFrameClock *clock = gtk_widget_get_frame_clock (widget);
-  int width = gtk_widget_get_width (widget);
-  int height = gtk_widget_get_height (widget);
-  char *path = g_test_build_filename (G_TEST_BUILT, name, NULL);
-
-  /* A widget with a pending redraw paints empty: shoot right after a frame. */
-  for (guint attempt = 0; node == NULL && attempt < 5; attempt++)
-    {
-      g_autoptr(GdkPaintable) paintable = NULL;
-      GtkSnapshot *snapshot;
-      gboolean flag = FALSE;
-      gulong handler;
-
-      handler = g_signal_connect (clock, "after-paint", G_CALLBACK (after_paint_cb), &flag);
-      gtk_widget_queue_draw (widget);
-      g_assert_true (wait_until (flag_set, &flag));
-      g_signal_handler_disconnect (clock, handler);
-
-      paintable = gtk_widget_paintable_new (widget);
-      snapshot = gtk_snapshot_new ();
-      gdk_paintable_snapshot (paintable, snapshot, width, height);
-      node = gtk_snapshot_free_to_node (snapshot);
-    }
-  g_assert_nonnull (node);
-  texture = gsk_renderer_render_texture (gtk_native_get_renderer (gtk_widget_get_native (widget)),
-                                         node, &GRAPHENE_RECT_INIT (0, 0, width, height));
-  g_assert_true (gdk_texture_save_to_png (texture, path));
-  g_print ("# screenshot: %s (%dx%d)\n", path, width, height);
-  return path;
-}
-
 typedef struct
 {
   int width;
@@ -802,10 +691,9 @@ render_at (int         width,
              gtk_widget_get_height (GTK_WIDGET (w.wall)),
              bk_wall_window_get_type_scale (w.wall), width, height);
   /* Tiles of the base map arrive asynchronously. */
-  spin (1500);
+  ui_spin_ms (1500);
 
-  path = save_screenshot (GTK_WIDGET (w.wall), name);
-  g_test_message ("screenshot: %s", path);
+  path = ui_save_screenshot (GTK_WIDGET (w.wall), name, WAIT_MS);
   /* The layout: map two thirds, tiles one third; the type grew with the window. */
   {
     GtkWidget *map = GTK_WIDGET (bk_wall_window_get_map_view (w.wall));
@@ -853,29 +741,19 @@ test_wall_render_3840 (void)
 
 /* ---- a new P1 ---- */
 
-typedef struct
-{
-  double lat;
-  double lon;
-  double zoom;
-} View;
-
 static gboolean
 map_at (gpointer data)
 {
-  View *view = data;
   ShumateViewport *viewport = bk_map_view_get_viewport (bk_wall_window_get_map_view (w.wall));
 
-  return fabs (shumate_location_get_latitude (SHUMATE_LOCATION (viewport)) - view->lat) < 1e-4
-         && fabs (shumate_location_get_longitude (SHUMATE_LOCATION (viewport)) - view->lon) < 1e-4
-         && fabs (shumate_viewport_get_zoom_level (viewport) - view->zoom) < 0.01;
+  return ui_viewport_at (viewport, data, 1e-4, 0.01);
 }
 
 static void
 test_wall_p1_flies_and_returns (void)
 {
-  View home = { 31.05, 112.25, 11.0 };
-  View there = { 31.1702, 112.5891, 15.0 };
+  UiMapView home = { 31.05, 112.25, 11.0 };
+  UiMapView there = { 31.1702, 112.5891, 15.0 };
   const char *id_text;
   gint64 id, started;
 
@@ -891,7 +769,7 @@ test_wall_p1_flies_and_returns (void)
 
   /* A P2 does not take the map. */
   create_incident ("traffic", 2, 31.0, 112.3, "掇刀区白庙路");
-  spin (1500);
+  ui_spin_ms (1500);
   g_assert_true (map_at (&home));
   g_assert_cmpint (bk_wall_window_get_focus (w.wall), ==, 0);
 
@@ -912,7 +790,7 @@ test_wall_p1_flies_and_returns (void)
   }
 
   /* Held, then home again (a slow machine, or ASan, may take most of the hold to get there). */
-  spin (500);
+  ui_spin_ms (500);
   if (g_get_monotonic_time () - started < 9000 * 1000)
     g_assert_true (map_at (&there));
   g_assert_true (wait_until (map_at, &home));
@@ -988,9 +866,9 @@ test_wall_survives_server_restart (void)
   g_test_message ("banner: %s", expected_banner);
 
   /* Several failed attempts, and the wall keeps trying. */
-  spin (3000);
+  ui_spin_ms (3000);
   g_assert_cmpstr (bk_wall_window_get_text (w.wall, BK_WALL_FIELD_BANNER), ==, expected_banner);
-  g_free (save_screenshot (GTK_WIDGET (w.wall), "wall-connection-lost.png"));
+  g_free (ui_save_screenshot (GTK_WIDGET (w.wall), "wall-connection-lost.png", WAIT_MS));
 
   /* The same database, the same address. */
   config = server_fixture_test_config ();
@@ -1192,33 +1070,11 @@ test_wall_memory_flat (void)
 /* The server logs a request cancelled by the client (a camera load the map gave up, a
  * statistics request of a wall being closed) as a warning; that is not a failure. */
 static gboolean
-is_cancelled_request (const char *log_domain,
-                      const char *message)
+is_cancelled_request (const char *message)
 {
-  return g_strcmp0 (log_domain, "beacon-server") == 0 && strstr (message, " 500 ") != NULL
+  return strstr (message, " 500 ") != NULL
          && (g_str_has_prefix (message, "GET /api/v1/cameras")
              || g_str_has_prefix (message, "GET /api/v1/stats"));
-}
-
-static void
-server_warning_cb (const char     *log_domain,
-                   GLogLevelFlags  log_level,
-                   const char     *message,
-                   gpointer        user_data)
-{
-  if (is_cancelled_request (log_domain, message))
-    g_printerr ("# cancelled request: %s\n", message);
-  else
-    g_log_default_handler (log_domain, log_level, message, user_data);
-}
-
-static gboolean
-log_fatal_cb (const char     *log_domain,
-              GLogLevelFlags  log_level,
-              const char     *message,
-              gpointer        user_data)
-{
-  return !is_cancelled_request (log_domain, message);
 }
 
 int
@@ -1230,41 +1086,14 @@ main (int   argc,
   g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
   g_setenv ("GDK_DEBUG", "default-settings", TRUE);
   g_setenv ("GSK_RENDERER", "cairo", TRUE);
-  /* G_TEST_OPTION_ISOLATE_DIRS hides /usr/share, and with it the MIME database that GDK needs
-   * to recognise the base map's PNG tiles. GIO reads it once, at its first use: use it now. */
-  g_free (g_content_type_guess ("tile.png", NULL, 0, NULL));
-  /* Only loopback is used; GNOME's proxy resolver would need the desktop's settings schemas. */
-  g_setenv ("GIO_USE_PROXY_RESOLVER", "dummy", TRUE);
-  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
-
-  /* The catalogue from the build tree, so that LANG=zh_CN.UTF-8 gives Chinese screenshots;
-   * the assertions compare translated text. */
-  setlocale (LC_ALL, "");
-  {
-    g_autofree char *localedir = g_test_build_filename (G_TEST_BUILT, "..", "po", NULL);
-    bindtextdomain (GETTEXT_PACKAGE, localedir);
-    bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
-    textdomain (GETTEXT_PACKAGE);
-  }
-  g_log_set_handler ("beacon-server", G_LOG_LEVEL_WARNING | G_LOG_FLAG_FATAL, server_warning_cb,
-                     NULL);
+  ui_test_init (&argc, &argv, "tile.png");
+  ui_expect_server_warnings (is_cancelled_request, "cancelled request");
 
   have_display = gtk_init_check ();
+  /* What BkApplication sets up for the real wall: libadwaita's dark style and the
+   * application's style.css (the map legend's colours, among others). */
   if (have_display)
-    {
-      g_autoptr(GtkCssProvider) css = gtk_css_provider_new ();
-
-      /* What BkApplication (an AdwApplication) sets up for the real wall: libadwaita's dark
-       * style and the application's style.css (the map legend's colours, among others). */
-      adw_init ();
-      adw_style_manager_set_color_scheme (adw_style_manager_get_default (),
-                                          ADW_COLOR_SCHEME_FORCE_DARK);
-      g_assert_nonnull (bk_get_resource ());
-      gtk_css_provider_load_from_resource (css, "/cn/jingmen/Beacon/style.css");
-      gtk_style_context_add_provider_for_display (gdk_display_get_default (),
-                                                  GTK_STYLE_PROVIDER (css),
-                                                  GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
-    }
+    ui_setup_style (TRUE);
 
   g_test_add_func ("/wall/chart/bar/geometry-matches-values", test_chart_bar_geometry);
   g_test_add_func ("/wall/chart/line/previous-period-in-axis", test_chart_line_previous_axis);
