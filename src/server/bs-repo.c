@@ -625,19 +625,38 @@ typedef struct
   const BsActor *actor;
 } ImportCommand;
 
+/* A camera import; bs_repo_load_cameras_initial() asks for the initial load, which applies
+ * only to an empty table. */
+typedef struct
+{
+  ImportCommand import;
+  gboolean      try_initial;
+  gboolean      initial;      /* the table was empty: no lookup per row, no events */
+} CameraImportCommand;
+
 static gboolean
 import_cameras_command (BcStore  *store,
                         gpointer  user_data,
                         GError  **error)
 {
-  ImportCommand *cmd = user_data;
-  gint64 now = _bs_repo_now (cmd->self);
+  CameraImportCommand *cmd = user_data;
+  gint64 now = _bs_repo_now (cmd->import.self);
   g_autoptr(JsonObject) detail = json_object_new ();
 
-  for (guint i = 0; i < cmd->input->len; i++)
+  if (cmd->try_initial)
     {
-      BcCamera *camera = g_ptr_array_index (cmd->input, i);
-      g_autoptr(BcCamera) existing = NULL;
+      g_autoptr(BcStmt) stmt = NULL;
+
+      /* Checked inside the write transaction, so no other writer can slip a row in between. */
+      stmt = bc_store_prepare (store, "SELECT EXISTS (SELECT 1 FROM cameras)", error);
+      if (stmt == NULL || bc_store_step (store, stmt, error) != SQLITE_ROW)
+        return FALSE;
+      cmd->initial = sqlite3_column_int (stmt, 0) == 0;
+    }
+
+  for (guint i = 0; i < cmd->import.input->len; i++)
+    {
+      BcCamera *camera = g_ptr_array_index (cmd->import.input, i);
       g_autoptr(GError) local_error = NULL;
 
       if (!bc_camera_code_is_valid (camera->id, &local_error))
@@ -647,26 +666,32 @@ import_cameras_command (BcStore  *store,
           return FALSE;
         }
 
-      {
-        g_autoptr(BcStmt) stmt = bc_store_prepare (store,
-                                                   "SELECT id, name, lat, lon, kind, online, "
-                                                   "stream_uri, station FROM cameras WHERE id = ?1",
-                                                   error);
-        int rc;
+      /* An empty table has no row to compare with: every camera of an initial load is new. */
+      if (!cmd->initial)
+        {
+          g_autoptr(BcCamera) existing = NULL;
+          g_autoptr(BcStmt) stmt = bc_store_prepare (store,
+                                                     "SELECT id, name, lat, lon, kind, online, "
+                                                     "stream_uri, station FROM cameras "
+                                                     "WHERE id = ?1",
+                                                     error);
+          int rc;
 
-        if (stmt == NULL)
-          return FALSE;
-        sqlite3_bind_text (stmt, 1, camera->id, -1, SQLITE_STATIC);
-        rc = bc_store_step (store, stmt, error);
-        if (rc == SQLITE_ROW)
-          existing = camera_from_stmt (stmt);
-        else if (rc != SQLITE_DONE)
-          return FALSE;
-      }
-      if (existing != NULL && camera_equal (existing, camera))
-        continue;
+          if (stmt == NULL)
+            return FALSE;
+          sqlite3_bind_text (stmt, 1, camera->id, -1, SQLITE_STATIC);
+          rc = bc_store_step (store, stmt, error);
+          if (rc == SQLITE_ROW)
+            existing = camera_from_stmt (stmt);
+          else if (rc != SQLITE_DONE)
+            return FALSE;
+          if (existing != NULL && camera_equal (existing, camera))
+            continue;
+        }
 
       {
+        /* The upsert clause also serves an initial load that lists a code twice: the last one
+         * wins, as in an import. */
         g_autoptr(BcStmt) stmt = NULL;
 
         stmt = bc_store_prepare (store,
@@ -696,16 +721,42 @@ import_cameras_command (BcStore  *store,
           }
       }
 
-      if (!_bs_repo_emit (cmd->self, BC_EVENT_CAMERA_UPDATED, now, bc_camera_to_json (camera),
-                          error))
+      /* No console can hold cameras before an initial load, and consoles load them by
+       * bounding box, not from the event log. */
+      if (!cmd->initial &&
+          !_bs_repo_emit (cmd->import.self, BC_EVENT_CAMERA_UPDATED, now,
+                          bc_camera_to_json (camera), error))
         return FALSE;
-      g_ptr_array_add (cmd->changed, bc_camera_ref (camera));
+      g_ptr_array_add (cmd->import.changed, bc_camera_ref (camera));
     }
 
-  json_object_set_int_member (detail, "received", cmd->input->len);
-  json_object_set_int_member (detail, "changed", cmd->changed->len);
-  return _bs_repo_audit (cmd->self, now, cmd->actor, "camera.import", "cameras",
+  json_object_set_int_member (detail, "received", cmd->import.input->len);
+  json_object_set_int_member (detail, "changed", cmd->import.changed->len);
+  if (cmd->initial)
+    json_object_set_boolean_member (detail, "initial", TRUE);
+  return _bs_repo_audit (cmd->import.self, now, cmd->import.actor, "camera.import", "cameras",
                          json_node_init_object (json_node_alloc (), detail), error);
+}
+
+static gboolean
+run_camera_import (BsRepo         *self,
+                   GPtrArray      *cameras,
+                   const BsActor  *actor,
+                   gboolean        try_initial,
+                   gboolean       *out_initial,
+                   GError        **error)
+{
+  g_autoptr(GPtrArray) changed = g_ptr_array_new_with_free_func ((GDestroyNotify) bc_camera_unref);
+  CameraImportCommand cmd = { { self, cameras, changed, actor }, try_initial, FALSE };
+
+  if (!bc_store_run_command (self->store, import_cameras_command, &cmd, error))
+    return FALSE;
+
+  for (guint i = 0; i < changed->len; i++)
+    cache_put_camera (self, g_ptr_array_index (changed, i));
+  if (out_initial != NULL)
+    *out_initial = cmd.initial;
+  return TRUE;
 }
 
 /**
@@ -720,98 +771,11 @@ bs_repo_import_cameras (BsRepo         *self,
                         const BsActor  *actor,
                         GError        **error)
 {
-  g_autoptr(GPtrArray) changed = g_ptr_array_new_with_free_func ((GDestroyNotify) bc_camera_unref);
-  ImportCommand cmd = { self, cameras, changed, actor };
-
   g_return_val_if_fail (BS_IS_REPO (self), FALSE);
   g_return_val_if_fail (cameras != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  if (!bc_store_run_command (self->store, import_cameras_command, &cmd, error))
-    return FALSE;
-
-  for (guint i = 0; i < changed->len; i++)
-    cache_put_camera (self, g_ptr_array_index (changed, i));
-  return TRUE;
-}
-
-typedef struct
-{
-  ImportCommand import;
-  gboolean      fell_back;
-} InitialLoadCommand;
-
-static gboolean
-load_cameras_initial_command (BcStore  *store,
-                              gpointer  user_data,
-                              GError  **error)
-{
-  InitialLoadCommand *cmd = user_data;
-  gint64 now = _bs_repo_now (cmd->import.self);
-  g_autoptr(JsonObject) detail = json_object_new ();
-  g_autoptr(BcStmt) stmt = NULL;
-  int rc;
-
-  /* Checked inside the write transaction, so no other writer can slip a row in between. */
-  stmt = bc_store_prepare (store, "SELECT EXISTS (SELECT 1 FROM cameras)", error);
-  if (stmt == NULL)
-    return FALSE;
-  rc = bc_store_step (store, stmt, error);
-  if (rc != SQLITE_ROW)
-    return FALSE;
-  cmd->fell_back = sqlite3_column_int (stmt, 0) != 0;
-  g_clear_pointer (&stmt, bc_stmt_release);
-  if (cmd->fell_back)
-    return import_cameras_command (store, &cmd->import, error);
-
-  /* An empty table has no row to compare with, so every camera is new: no lookup. The upsert
-   * clause only matters if the input lists a code twice (the last one wins, as in the import). */
-  for (guint i = 0; i < cmd->import.input->len; i++)
-    {
-      BcCamera *camera = g_ptr_array_index (cmd->import.input, i);
-      g_autoptr(GError) local_error = NULL;
-
-      if (!bc_camera_code_is_valid (camera->id, &local_error))
-        {
-          g_set_error (error, BS_REPO_ERROR, BS_REPO_ERROR_INVALID, "cameras[%u].id: %s",
-                       i, local_error->message);
-          return FALSE;
-        }
-
-      stmt = bc_store_prepare (store,
-                               "INSERT INTO cameras (id, name, lat, lon, kind, online, "
-                               "                     stream_uri, station) "
-                               "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
-                               "ON CONFLICT (id) DO UPDATE SET name = ?2, lat = ?3, lon = ?4, "
-                               "  kind = ?5, online = ?6, stream_uri = ?7, station = ?8",
-                               error);
-      if (stmt == NULL)
-        return FALSE;
-      sqlite3_bind_text (stmt, 1, camera->id, -1, SQLITE_STATIC);
-      sqlite3_bind_text (stmt, 2, camera->name != NULL ? camera->name : "", -1, SQLITE_STATIC);
-      sqlite3_bind_double (stmt, 3, camera->lat);
-      sqlite3_bind_double (stmt, 4, camera->lon);
-      sqlite3_bind_text (stmt, 5, bc_camera_kind_to_string (camera->kind), -1, SQLITE_STATIC);
-      sqlite3_bind_int (stmt, 6, camera->online ? 1 : 0);
-      sqlite3_bind_text (stmt, 7, camera->stream_uri != NULL ? camera->stream_uri : "", -1,
-                         SQLITE_STATIC);
-      sqlite3_bind_text (stmt, 8, camera->station != NULL ? camera->station : "", -1,
-                         SQLITE_STATIC);
-      if (!bc_store_step_done (store, stmt, &local_error))
-        {
-          g_set_error (error, BS_REPO_ERROR, BS_REPO_ERROR_INVALID, "camera %s: %s",
-                       camera->id, local_error->message);
-          return FALSE;
-        }
-      g_clear_pointer (&stmt, bc_stmt_release);
-      g_ptr_array_add (cmd->import.changed, bc_camera_ref (camera));
-    }
-
-  json_object_set_int_member (detail, "received", cmd->import.input->len);
-  json_object_set_int_member (detail, "changed", cmd->import.changed->len);
-  json_object_set_boolean_member (detail, "initial", TRUE);
-  return _bs_repo_audit (cmd->import.self, now, cmd->import.actor, "camera.import", "cameras",
-                         json_node_init_object (json_node_alloc (), detail), error);
+  return run_camera_import (self, cameras, actor, FALSE, NULL, error);
 }
 
 /**
@@ -833,21 +797,11 @@ bs_repo_load_cameras_initial (BsRepo         *self,
                               gboolean       *out_initial,
                               GError        **error)
 {
-  g_autoptr(GPtrArray) changed = g_ptr_array_new_with_free_func ((GDestroyNotify) bc_camera_unref);
-  InitialLoadCommand cmd = { { self, cameras, changed, actor }, FALSE };
-
   g_return_val_if_fail (BS_IS_REPO (self), FALSE);
   g_return_val_if_fail (cameras != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  if (!bc_store_run_command (self->store, load_cameras_initial_command, &cmd, error))
-    return FALSE;
-
-  for (guint i = 0; i < changed->len; i++)
-    cache_put_camera (self, g_ptr_array_index (changed, i));
-  if (out_initial != NULL)
-    *out_initial = !cmd.fell_back;
-  return TRUE;
+  return run_camera_import (self, cameras, actor, TRUE, out_initial, error);
 }
 
 static gboolean
