@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include "bk-district-layer.h"
+#include "bk-map-projection.h"
 
 #include <math.h>
 #include <pango/pangocairo.h>
@@ -49,72 +50,13 @@ static GParamSpec *properties[N_PROPS];
 
 /* ---- Geometry -------------------------------------------------------------------------- */
 
-typedef struct
-{
-  double width;
-  double height;
-  double zoom;
-  double world;  /* world size in pixels at this zoom */
-  double cx;     /* viewport centre, normalised */
-  double cy;
-  double cos_r;
-  double sin_r;
-} View;
+typedef BkMapProjection View;
 
 static gboolean
 view_init (BkDistrictLayer *self,
            View            *v)
 {
-  ShumateViewport *viewport = shumate_layer_get_viewport (SHUMATE_LAYER (self));
-  ShumateMapSource *source;
-  double tile_size = 256.0, rotation;
-
-  v->width = gtk_widget_get_width (GTK_WIDGET (self));
-  v->height = gtk_widget_get_height (GTK_WIDGET (self));
-  if (viewport == NULL || v->width <= 0 || v->height <= 0)
-    return FALSE;
-
-  source = shumate_viewport_get_reference_map_source (viewport);
-  if (source != NULL)
-    tile_size = shumate_map_source_get_tile_size (source);
-
-  v->zoom = shumate_viewport_get_zoom_level (viewport);
-  v->world = tile_size * exp2 (v->zoom);
-  bc_mercator_project (shumate_location_get_latitude (SHUMATE_LOCATION (viewport)),
-                       shumate_location_get_longitude (SHUMATE_LOCATION (viewport)),
-                       &v->cx, &v->cy);
-  rotation = shumate_viewport_get_rotation (viewport);
-  v->cos_r = cos (rotation);
-  v->sin_r = sin (rotation);
-  return TRUE;
-}
-
-/* The same transform as shumate_viewport_location_to_widget_coords(), on projected points. */
-static inline void
-to_screen (const View *v,
-           double      x,
-           double      y,
-           double     *sx,
-           double     *sy)
-{
-  double dx = (x - v->cx) * v->world;
-  double dy = (y - v->cy) * v->world;
-
-  *sx = v->cos_r * dx - v->sin_r * dy + v->width / 2;
-  *sy = v->sin_r * dx + v->cos_r * dy + v->height / 2;
-}
-
-static inline void
-from_screen (const View *v,
-             double      sx,
-             double      sy,
-             double     *x,
-             double     *y)
-{
-  double dx = sx - v->width / 2, dy = sy - v->height / 2;
-
-  *x = v->cx + (v->cos_r * dx + v->sin_r * dy) / v->world;
-  *y = v->cy + (-v->sin_r * dx + v->cos_r * dy) / v->world;
+  return bk_map_projection_init (v, SHUMATE_LAYER (self));
 }
 
 /* Whether a normalised box can reach the screen; the test is on the box around the screen's
@@ -134,7 +76,7 @@ box_visible (const View *v,
     {
       double x, y;
 
-      from_screen (v, corners[i][0], corners[i][1], &x, &y);
+      bk_map_projection_from_screen (v, corners[i][0], corners[i][1], &x, &y);
       bx0 = MIN (bx0, x);
       by0 = MIN (by0, y);
       bx1 = MAX (bx1, x);
@@ -159,7 +101,7 @@ path_line (cairo_t              *cr,
                                                  line->first + i);
       double sx, sy;
 
-      to_screen (v, p->x, p->y, &sx, &sy);
+      bk_map_projection_to_screen (v, p->x, p->y, &sx, &sy);
       if (i == 0)
         cairo_move_to (cr, sx, sy);
       else if (i == line->n - 1 || fabs (sx - lx) + fabs (sy - ly) >= SIMPLIFY_PX)
@@ -256,7 +198,7 @@ draw_labels (BkDistrictLayer *self,
 
       if (d->label == NULL || d->label[0] == '\0')
         continue;
-      to_screen (v, d->label_point.x, d->label_point.y, &sx, &sy);
+      bk_map_projection_to_screen (v, d->label_point.x, d->label_point.y, &sx, &sy);
       if (sx < -200 || sy < -50 || sx > v->width + 200 || sy > v->height + 50)
         continue;
 
@@ -405,7 +347,7 @@ bk_district_layer_district_at (BkDistrictLayer *self,
   districts = self->districts;
   if (districts == NULL || !view_init (self, &v))
     return NULL;
-  from_screen (&v, x, y, &mx, &my);
+  bk_map_projection_from_screen (&v, x, y, &mx, &my);
 
   /* Even-odd over all of a district's rings, so that a hole is outside. */
   for (guint d = 0; d < districts->districts->len; d++)

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include "bk-point-layer.h"
+#include "bk-map-projection.h"
 
 #include <glib/gi18n.h>
 #include <math.h>
@@ -714,74 +715,13 @@ get_cluster_texture (BkPointLayer *self,
 
 /* ---- Geometry -------------------------------------------------------------------------- */
 
-typedef struct
-{
-  double width;
-  double height;
-  double zoom;
-  double world;      /* world size in pixels at this zoom */
-  double cx;         /* viewport centre, normalised */
-  double cy;
-  double cos_r;
-  double sin_r;
-  double scale;      /* device pixels per logical pixel */
-} View;
+typedef BkMapProjection View;
 
 static gboolean
 view_init (BkPointLayer *self,
            View         *v)
 {
-  ShumateViewport *viewport = shumate_layer_get_viewport (SHUMATE_LAYER (self));
-  ShumateMapSource *source;
-  double tile_size = 256.0, rotation;
-
-  v->width = gtk_widget_get_width (GTK_WIDGET (self));
-  v->height = gtk_widget_get_height (GTK_WIDGET (self));
-  if (viewport == NULL || v->width <= 0 || v->height <= 0)
-    return FALSE;
-
-  source = shumate_viewport_get_reference_map_source (viewport);
-  if (source != NULL)
-    tile_size = shumate_map_source_get_tile_size (source);
-
-  v->zoom = shumate_viewport_get_zoom_level (viewport);
-  v->world = tile_size * exp2 (v->zoom);
-  bc_mercator_project (shumate_location_get_latitude (SHUMATE_LOCATION (viewport)),
-                       shumate_location_get_longitude (SHUMATE_LOCATION (viewport)),
-                       &v->cx, &v->cy);
-  rotation = shumate_viewport_get_rotation (viewport);
-  v->cos_r = cos (rotation);
-  v->sin_r = sin (rotation);
-  v->scale = gtk_widget_get_scale_factor (GTK_WIDGET (self));
-  return TRUE;
-}
-
-/* The same transform as shumate_viewport_location_to_widget_coords(), on projected points. */
-static inline void
-to_screen (const View *v,
-           double      x,
-           double      y,
-           double     *sx,
-           double     *sy)
-{
-  double dx = (x - v->cx) * v->world;
-  double dy = (y - v->cy) * v->world;
-
-  *sx = v->cos_r * dx - v->sin_r * dy + v->width / 2;
-  *sy = v->sin_r * dx + v->cos_r * dy + v->height / 2;
-}
-
-static inline void
-from_screen (const View *v,
-             double      sx,
-             double      sy,
-             double     *x,
-             double     *y)
-{
-  double dx = sx - v->width / 2, dy = sy - v->height / 2;
-
-  *x = v->cx + (v->cos_r * dx + v->sin_r * dy) / v->world;
-  *y = v->cy + (-v->sin_r * dx + v->cos_r * dy) / v->world;
+  return bk_map_projection_init (v, SHUMATE_LAYER (self));
 }
 
 static inline gboolean
@@ -814,7 +754,7 @@ view_bounds (const View *v,
     {
       double x, y;
 
-      from_screen (v, corners[i][0], corners[i][1], &x, &y);
+      bk_map_projection_from_screen (v, corners[i][0], corners[i][1], &x, &y);
       *x0 = MIN (*x0, x);
       *y0 = MIN (*y0, y);
       *x1 = MAX (*x1, x);
@@ -1154,7 +1094,7 @@ draw_one_camera (BkPointLayer *self,
   const Camera *cam = &g_array_index (self->cameras, Camera, index);
   double sx, sy;
 
-  to_screen (d->view, cam->x, cam->y, &sx, &sy);
+  bk_map_projection_to_screen (d->view, cam->x, cam->y, &sx, &sy);
   if (on_screen (d->view, sx, sy))
     append_camera (d->snapshot, d->view, cam, sx, sy);
 }
@@ -1173,7 +1113,7 @@ snapshot_cameras (BkPointLayer *self,
           const Cluster *cl = &g_array_index (clusters, Cluster, i);
           double sx, sy;
 
-          to_screen (v, cl->x, cl->y, &sx, &sy);
+          bk_map_projection_to_screen (v, cl->x, cl->y, &sx, &sy);
           if (!on_screen (v, sx, sy))
             continue;
 
@@ -1277,8 +1217,8 @@ snapshot_links (BkPointLayer *self,
               && unit->status != BK_UNIT_STATUS_EN_ROUTE)
           || (incident = g_hash_table_lookup (self->incidents, &unit->incident_id)) == NULL)
         continue;
-      to_screen (v, unit->x, unit->y, &x1, &y1);
-      to_screen (v, incident->x, incident->y, &x2, &y2);
+      bk_map_projection_to_screen (v, unit->x, unit->y, &x1, &y1);
+      bk_map_projection_to_screen (v, incident->x, incident->y, &x2, &y2);
       if (clip_segment (v, &x1, &y1, &x2, &y2))
         snapshot_line (snapshot, x1, y1, x2, y2, &unit_colors[unit->status]);
     }
@@ -1308,7 +1248,7 @@ snapshot_incidents (BkPointLayer *self,
 
           if (incident->status != BK_INCIDENT_STATUS_NEW)
             continue;
-          to_screen (v, incident->x, incident->y, &sx, &sy);
+          bk_map_projection_to_screen (v, incident->x, incident->y, &sx, &sy);
           if (!on_screen (v, sx, sy))
             continue;
 
@@ -1323,7 +1263,7 @@ snapshot_incidents (BkPointLayer *self,
     {
       double sx, sy;
 
-      to_screen (v, incident->x, incident->y, &sx, &sy);
+      bk_map_projection_to_screen (v, incident->x, incident->y, &sx, &sy);
       if (!on_screen (v, sx, sy))
         continue;
       append_texture_at (snapshot, v, get_incident_texture (self, incident, now), sx, sy,
@@ -1346,7 +1286,7 @@ snapshot_units (BkPointLayer *self,
     {
       double sx, sy;
 
-      to_screen (v, unit->x, unit->y, &sx, &sy);
+      bk_map_projection_to_screen (v, unit->x, unit->y, &sx, &sy);
       if (!on_screen (v, sx, sy))
         continue;
       sx = snap (v, sx);
@@ -1405,7 +1345,7 @@ snapshot_selection (BkPointLayer *self,
 
   if (!locate_selection (self, &x, &y))
     return;
-  to_screen (v, x, y, &sx, &sy);
+  bk_map_projection_to_screen (v, x, y, &sx, &sy);
   if (on_screen (v, sx, sy))
     append_texture_at (snapshot, v, self->halo_texture, sx, sy, HALO_SIZE);
 }
@@ -1453,7 +1393,7 @@ pick_one_camera (BkPointLayer *self,
   const Camera *cam = &g_array_index (self->cameras, Camera, index);
   double sx, sy, d;
 
-  to_screen (p->view, cam->x, cam->y, &sx, &sy);
+  bk_map_projection_to_screen (p->view, cam->x, cam->y, &sx, &sy);
   d = hypot (sx - p->sx, sy - p->sy);
   /* Later cameras are drawn on top: on a tie the later one wins. */
   if (d <= p->best)
@@ -1498,7 +1438,7 @@ bk_point_layer_pick (BkPointLayer  *self,
           const Unit *unit = value;
           double sx, sy, d;
 
-          to_screen (&v, unit->x, unit->y, &sx, &sy);
+          bk_map_projection_to_screen (&v, unit->x, unit->y, &sx, &sy);
           d = hypot (sx - x, sy - y);
           if (d <= best)
             {
@@ -1525,7 +1465,7 @@ bk_point_layer_pick (BkPointLayer  *self,
           const Incident *incident = value;
           double sx, sy, d;
 
-          to_screen (&v, incident->x, incident->y, &sx, &sy);
+          bk_map_projection_to_screen (&v, incident->x, incident->y, &sx, &sy);
           d = hypot (sx - x, sy - y);
           if (d <= best)
             {
@@ -1559,7 +1499,7 @@ bk_point_layer_pick (BkPointLayer  *self,
               double sx, sy, d, radius;
 
               radius = cl->count == 1 ? CAMERA_HIT : cluster_size (cl->count) / 2;
-              to_screen (&v, cl->x, cl->y, &sx, &sy);
+              bk_map_projection_to_screen (&v, cl->x, cl->y, &sx, &sy);
               d = hypot (sx - x, sy - y);
               if (d <= radius && d <= best)
                 {
@@ -1583,8 +1523,8 @@ bk_point_layer_pick (BkPointLayer  *self,
           CameraPick p = { &v, x, y, CAMERA_HIT, G_MAXUINT };
           double x0, y0, x1, y1;
 
-          from_screen (&v, x - CAMERA_HIT * 2, y - CAMERA_HIT * 2, &x0, &y0);
-          from_screen (&v, x + CAMERA_HIT * 2, y + CAMERA_HIT * 2, &x1, &y1);
+          bk_map_projection_from_screen (&v, x - CAMERA_HIT * 2, y - CAMERA_HIT * 2, &x0, &y0);
+          bk_map_projection_from_screen (&v, x + CAMERA_HIT * 2, y + CAMERA_HIT * 2, &x1, &y1);
           foreach_camera_in (self, MIN (x0, x1), MIN (y0, y1), MAX (x0, x1), MAX (y0, y1),
                              pick_one_camera, &p);
           camera = p.index;
