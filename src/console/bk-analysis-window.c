@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include "bk-analysis-window.h"
+#include "bk-style.h"
 
 #include <cairo-pdf.h>
 #include <glib/gi18n.h>
@@ -1628,21 +1629,6 @@ build_filters (BkAnalysisWindow *self)
 }
 
 static void
-load_css (GdkDisplay *display)
-{
-  static GdkDisplay *loaded_for;
-  g_autoptr(GtkCssProvider) provider = NULL;
-
-  if (display == NULL || display == loaded_for)
-    return;
-  loaded_for = display;
-  provider = gtk_css_provider_new ();
-  gtk_css_provider_load_from_resource (provider, "/cn/jingmen/Beacon/bk-analysis.css");
-  gtk_style_context_add_provider_for_display (display, GTK_STYLE_PROVIDER (provider),
-                                              GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
-}
-
-static void
 bk_analysis_window_dispose (GObject *object)
 {
   BkAnalysisWindow *self = BK_ANALYSIS_WINDOW (object);
@@ -1721,7 +1707,9 @@ static void
 bk_analysis_window_init (BkAnalysisWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
-  load_css (gtk_widget_get_display (GTK_WIDGET (self)));
+  bk_style_add_sheet (gtk_widget_get_display (GTK_WIDGET (self)),
+                      "/cn/jingmen/Beacon/bk-analysis.css",
+                      GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
 
   self->table = g_list_store_new (BK_TYPE_ANALYSIS_ROW);
   self->districts = g_ptr_array_new_with_free_func (g_free);

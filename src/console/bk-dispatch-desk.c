@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include "bk-dispatch-desk.h"
+#include "bk-style.h"
 
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
@@ -733,23 +734,6 @@ bk_dispatch_desk_get_selected_unit (BkDispatchDesk *self)
 
 /* ---- class -------------------------------------------------------------------------------- */
 
-/* The desk's styles, once per display, above the theme and beside the application's own. */
-static void
-load_css (GdkDisplay *display)
-{
-  static GdkDisplay *loaded_for;
-  g_autoptr(GtkCssProvider) provider = NULL;
-
-  if (display == NULL || display == loaded_for)
-    return;
-
-  loaded_for = display;
-  provider = gtk_css_provider_new ();
-  gtk_css_provider_load_from_resource (provider, "/cn/jingmen/Beacon/bk-dispatch.css");
-  gtk_style_context_add_provider_for_display (display, GTK_STYLE_PROVIDER (provider),
-                                              GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
-}
-
 static void
 bk_dispatch_desk_root (GtkWidget *widget)
 {
@@ -757,7 +741,8 @@ bk_dispatch_desk_root (GtkWidget *widget)
   GtkRoot *root;
 
   GTK_WIDGET_CLASS (bk_dispatch_desk_parent_class)->root (widget);
-  load_css (gtk_widget_get_display (widget));
+  bk_style_add_sheet (gtk_widget_get_display (widget), "/cn/jingmen/Beacon/bk-dispatch.css",
+                      GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
 
   if (self->settings != NULL)
     return;

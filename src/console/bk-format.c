@@ -46,6 +46,14 @@ bk_format_distance (double metres)
 }
 
 char *
+bk_format_hh_mm (gint64 usec)
+{
+  g_autoptr(GDateTime) dt = g_date_time_new_from_unix_local (usec / G_USEC_PER_SEC);
+
+  return dt != NULL ? g_date_time_format (dt, "%H:%M") : g_strdup ("--:--");
+}
+
+char *
 bk_format_clock (gint64 usec)
 {
   g_autoptr(GDateTime) dt = g_date_time_new_from_unix_local (usec / G_USEC_PER_SEC);

@@ -15,6 +15,8 @@ char *bk_format_duration (gint64 usec);
 char *bk_format_distance (double metres);
 /* Local wall-clock time of a UTC instant: "14:03:22"; with the date when not today. */
 char *bk_format_clock    (gint64 usec);
+/* Local hours and minutes of a UTC instant, for "offline since 14:03". */
+char *bk_format_hh_mm    (gint64 usec);
 
 /* Why a command failed, in a translated sentence; the server's own message (which names the
  * unit or the incident, in English) is quoted in it. */

@@ -18,6 +18,7 @@
 
 #include "bk-application.h"
 #include "bk-format.h"
+#include "bk-style.h"
 
 /* The city overview: Jingmen's central districts and the counties around them. */
 #define HOME_LAT   31.0355
@@ -485,14 +486,6 @@ clock_tick_cb (gpointer user_data)
 
 /* ---- connection state --------------------------------------------------------------------- */
 
-static char *
-format_hh_mm (gint64 usec)
-{
-  g_autoptr(GDateTime) dt = g_date_time_new_from_unix_local (usec / G_USEC_PER_SEC);
-
-  return dt != NULL ? g_date_time_format (dt, "%H:%M") : g_strdup ("--:--");
-}
-
 static void
 set_banner (BkWallWindow *self,
             const char   *text)
@@ -524,7 +517,7 @@ update_connection (BkWallWindow *self)
       css_class = self->login_failing_since > 0 ? "reconnecting" : "connecting";
       if (self->login_failing_since > 0)
         {
-          g_autofree char *since = format_hh_mm (self->login_failing_since);
+          g_autofree char *since = bk_format_hh_mm (self->login_failing_since);
 
           /* Translators: %s is a time (hh:mm), the second %s why signing in failed */
           banner = g_strdup_printf (_("Cannot sign in since %s: %s — retrying"), since,
@@ -559,7 +552,7 @@ update_connection (BkWallWindow *self)
       if (bc_client_get_connection_state (self->client) != BC_CONNECTION_STATE_CONNECTED
           && bc_client_get_offline_since (self->client) > 0)
         {
-          g_autofree char *since = format_hh_mm (bc_client_get_offline_since (self->client));
+          g_autofree char *since = bk_format_hh_mm (bc_client_get_offline_since (self->client));
 
           /* Translators: %s is the time (hh:mm) the connection was lost */
           banner = g_strdup_printf (_("Connection lost since %s"), since);
@@ -1597,16 +1590,8 @@ bk_wall_window_init (BkWallWindow *self)
   /* The wall's sheet goes to the display (a window cannot hold one in GTK 4.8); its rules are
    * all scoped to window.wall. The size sheet is this window's own and leaves with it. */
   display = gtk_widget_get_display (GTK_WIDGET (self));
-  if (g_object_get_data (G_OBJECT (display), "bk-wall-sheet") == NULL)
-    {
-      g_autoptr(GtkCssProvider) sheet = gtk_css_provider_new ();
-
-      gtk_css_provider_load_from_resource (sheet, "/cn/jingmen/Beacon/bk-wall.css");
-      gtk_style_context_add_provider_for_display (display, GTK_STYLE_PROVIDER (sheet),
-                                                  GTK_STYLE_PROVIDER_PRIORITY_APPLICATION + 1);
-      g_object_set_data_full (G_OBJECT (display), "bk-wall-sheet", g_steal_pointer (&sheet),
-                              g_object_unref);
-    }
+  bk_style_add_sheet (display, "/cn/jingmen/Beacon/bk-wall.css",
+                      GTK_STYLE_PROVIDER_PRIORITY_APPLICATION + 1);
   self->size_provider = gtk_css_provider_new ();
   gtk_style_context_add_provider_for_display (display, GTK_STYLE_PROVIDER (self->size_provider),
                                               GTK_STYLE_PROVIDER_PRIORITY_APPLICATION + 2);

@@ -7,6 +7,7 @@
 #include <shumate/shumate.h>
 
 #include "bk-analysis-window.h"
+#include "bk-format.h"
 #include "bk-preferences.h"
 #include "bk-window.h"
 
@@ -95,14 +96,6 @@ clock_tick_cb (gpointer user_data)
 
 /* ---- connection state ------------------------------------------------------------------- */
 
-static char *
-format_hh_mm (gint64 usec)
-{
-  g_autoptr(GDateTime) dt = g_date_time_new_from_unix_local (usec / G_USEC_PER_SEC);
-
-  return dt != NULL ? g_date_time_format (dt, "%H:%M") : g_strdup ("--:--");
-}
-
 static gboolean connection_tick_cb (gpointer user_data);
 
 static void
@@ -153,7 +146,7 @@ update_connection (BkWindow *self)
             text = g_strdup (_("Reconnecting…"));
           if (offline_since > 0)
             {
-              g_autofree char *since = format_hh_mm (offline_since);
+              g_autofree char *since = bk_format_hh_mm (offline_since);
               detail = g_strdup_printf (_("Offline since %s"), since);
             }
           break;
@@ -162,7 +155,7 @@ update_connection (BkWindow *self)
         default:
           if (offline_since > 0)
             {
-              g_autofree char *since = format_hh_mm (offline_since);
+              g_autofree char *since = bk_format_hh_mm (offline_since);
               text = g_strdup_printf (_("Offline since %s"), since);
             }
           else
