@@ -600,15 +600,40 @@ insert_incident (Writer       *writer,
   return TRUE;
 }
 
+/* What a run writes, read once from the options: bs_history_seed_full() and
+ * bs_history_seed_chunked() must read them the same way to write the same incidents. */
+typedef struct
+{
+  double scale;
+  gint64 end;
+  gint64 close_limit;
+  gint64 first_day;
+  gint64 last_day;
+} Plan;
+
+static void
+plan_init (Plan                   *plan,
+           const BsHistoryOptions *options)
+{
+  plan->scale = options->scale > 0 ? options->scale : 1.0;
+  plan->end = options->end != 0 ? options->end : bc_time_now ();
+  /* Incidents of the last evening close after `end`, but never in the future: a history that
+   * ends a day or more ago is complete (and the same for a seed), one that ends now lacks the
+   * last hour or two, whose incidents would still be open. */
+  plan->close_limit = MIN (plan->end + BS_STATS_DAY_US,
+                           options->now != 0 ? options->now : bc_time_now ());
+  /* The last day is the one `end` falls in (the day before, at midnight exactly). */
+  plan->last_day = bs_stats_local_day (plan->end - 1);
+  plan->first_day = plan->last_day - options->days + 1;
+}
+
 /* Draws one local day: the incidents created before @end and closed before @close_limit, in
  * order of creation. Uses nothing but @rng, so that the same seed gives the same days whether
  * they are written in one transaction or in many. */
 static GArray *
-generate_day (Rng     *rng,
-              gint64   day,
-              double   scale,
-              gint64   end,
-              gint64   close_limit)
+generate_day (Rng        *rng,
+              gint64      day,
+              const Plan *plan)
 {
   g_autoptr(GArray) seeded = g_array_new (FALSE, FALSE, sizeof (Seeded));
   double weights[24];
@@ -618,7 +643,7 @@ generate_day (Rng     *rng,
   gint64 n;
 
   day_profile (day, &profile);
-  expected = BS_HISTORY_MEAN_PER_DAY * scale * profile.factor;
+  expected = BS_HISTORY_MEAN_PER_DAY * plan->scale * profile.factor;
   n = (gint64) llround (expected + sqrt (expected) * rng_normal (rng));
   n = CLAMP (n, 0, MAX_PER_DAY);
 
@@ -632,10 +657,10 @@ generate_day (Rng     *rng,
                           (gint64) rng_below (rng, 3600000) * 1000;
       Seeded incident;
 
-      /* Always draw the whole incident, so that where @end falls does not shift the random
+      /* Always draw the whole incident, so that where the end falls does not shift the random
        * sequence of the days before it. */
       seed_incident (rng, &profile, hour, created_at, &incident);
-      if (incident.created_at < end && incident.closed_at < close_limit)
+      if (incident.created_at < plan->end && incident.closed_at < plan->close_limit)
         g_array_append_val (seeded, incident);
     }
 
@@ -688,13 +713,11 @@ static gboolean
 seed_day (Writer      *writer,
           Rng         *rng,
           gint64       day,
-          double       scale,
-          gint64       end,
-          gint64       close_limit,
+          const Plan  *plan,
           guint64     *n_written,
           GError     **error)
 {
-  g_autoptr(GArray) seeded = generate_day (rng, day, scale, end, close_limit);
+  g_autoptr(GArray) seeded = generate_day (rng, day, plan);
 
   return write_day (writer, day, seeded, n_written, error);
 }
@@ -722,11 +745,7 @@ static gboolean
 seed_days (Writer                  *writer,
            Rng                     *rng,
            const BsHistoryOptions  *options,
-           gint64                   first_day,
-           gint64                   last_day,
-           double                   scale,
-           gint64                   end,
-           gint64                   close_limit,
+           const Plan              *plan,
            guint64                 *out_n,
            GError                 **error)
 {
@@ -736,26 +755,26 @@ seed_days (Writer                  *writer,
   if (!writer_begin (writer, error))
     return FALSE;
 
-  for (gint64 day = first_day; day <= last_day; day++)
+  for (gint64 day = plan->first_day; day <= plan->last_day; day++)
     {
-      if (!seed_day (writer, rng, day, scale, end, close_limit, &n, error))
+      if (!seed_day (writer, rng, day, plan, &n, error))
         {
           writer_abort (writer);
           return FALSE;
         }
 
-      if (writer->in_batch >= BATCH_INCIDENTS && day < last_day &&
+      if (writer->in_batch >= BATCH_INCIDENTS && day < plan->last_day &&
           (!writer_commit (writer, error) || !writer_begin (writer, error)))
         return FALSE;
 
       if (options->progress != NULL)
-        options->progress ((guint) (day - first_day + 1), options->days, n,
+        options->progress ((guint) (day - plan->first_day + 1), options->days, n,
                            options->progress_data);
     }
 
   detail = g_strdup_printf ("{\"days\":%u,\"seed\":%" G_GUINT64_FORMAT ",\"scale\":%g,"
                             "\"incidents\":%" G_GUINT64_FORMAT "}",
-                            options->days, options->seed, scale, n);
+                            options->days, options->seed, plan->scale, n);
   if (!bc_audit_append (writer->store, bc_time_now (),
                         options->actor != NULL ? options->actor : "system", NULL, "local",
                         "history.seed", "incidents", detail, error))
@@ -779,8 +798,7 @@ bs_history_seed_full (BcStore                 *store,
   g_autoptr(BsStatsRollup) rollup = bs_stats_rollup_new ();
   Writer writer = { store, rollup, NULL, 0 };
   Rng rng;
-  double scale;
-  gint64 end, close_limit, first_day, last_day;
+  Plan plan;
   guint64 n = 0;
   gboolean ok;
 
@@ -792,23 +810,14 @@ bs_history_seed_full (BcStore                 *store,
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   tune_malloc_once ();
-  scale = options->scale > 0 ? options->scale : 1.0;
-  end = options->end != 0 ? options->end : bc_time_now ();
-  /* Incidents of the last evening close after `end`, but never in the future: a history that
-   * ends a day or more ago is complete (and the same for a seed), one that ends now lacks the
-   * last hour or two, whose incidents would still be open. */
-  close_limit = MIN (end + BS_STATS_DAY_US, options->now != 0 ? options->now : bc_time_now ());
-  /* The last day is the one @end falls in (the day before, at midnight exactly). */
-  last_day = bs_stats_local_day (end - 1);
-  first_day = last_day - options->days + 1;
+  plan_init (&plan, options);
   rng_init (&rng, options->seed);
 
   /* A batch touches tens of megabytes of pages; with SQLite's default 2 MB cache they would
    * be spilled to the WAL and read back several times over. */
   if (!bc_store_exec (store, "PRAGMA cache_size = -65536", error))
     return FALSE;
-  ok = seed_days (&writer, &rng, options, first_day, last_day, scale, end, close_limit, &n,
-                  error);
+  ok = seed_days (&writer, &rng, options, &plan, &n, error);
   if (!bc_store_exec (store, "PRAGMA cache_size = -2000", ok ? error : NULL))
     ok = FALSE;
   if (!ok)
@@ -825,11 +834,9 @@ static gboolean
 seed_chunk (Writer                  *writer,
             Rng                     *rng,
             const BsHistoryOptions  *options,
+            const Plan              *plan,
             gint64                   first_day,
             gint64                   last_day,
-            double                   scale,
-            gint64                   end,
-            gint64                   close_limit,
             gboolean                 audit,
             GCancellable            *cancellable,
             guint64                 *n_total,
@@ -841,7 +848,7 @@ seed_chunk (Writer                  *writer,
   gint64 started;
 
   for (gint64 day = first_day; day <= last_day; day++)
-    g_ptr_array_add (days, generate_day (rng, day, scale, end, close_limit));
+    g_ptr_array_add (days, generate_day (rng, day, plan));
 
   /* The server may hold the write lock for longer than the busy timeout now and then (a
    * trainer's Reset re-imports 20,000 cameras in one transaction on a slow machine); history
@@ -873,7 +880,7 @@ seed_chunk (Writer                  *writer,
 
       detail = g_strdup_printf ("{\"days\":%u,\"seed\":%" G_GUINT64_FORMAT ",\"scale\":%g,"
                                 "\"incidents\":%" G_GUINT64_FORMAT "}",
-                                options->days, options->seed, scale, *n_total + n);
+                                options->days, options->seed, plan->scale, *n_total + n);
       if (!bc_audit_append (writer->store, bc_time_now (),
                             options->actor != NULL ? options->actor : "system", NULL, "local",
                             "history.seed", "incidents", detail, error))
@@ -929,8 +936,8 @@ bs_history_seed_chunked (BcStore                 *store,
   Writer writer = { store, rollup, NULL, 0 };
   BsHistoryStats stats = { 0, };
   Rng rng;
-  double scale;
-  gint64 end, close_limit, first_day, last_day, day;
+  Plan plan;
+  gint64 day;
   gint64 started = g_get_monotonic_time ();
   guint64 n = 0;
   guint chunk_days = 1;
@@ -947,13 +954,7 @@ bs_history_seed_chunked (BcStore                 *store,
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   tune_malloc_once ();
-  /* The same reading of the options as bs_history_seed_full(), so that both write the same
-   * incidents for the same options. */
-  scale = options->scale > 0 ? options->scale : 1.0;
-  end = options->end != 0 ? options->end : bc_time_now ();
-  close_limit = MIN (end + BS_STATS_DAY_US, options->now != 0 ? options->now : bc_time_now ());
-  last_day = bs_stats_local_day (end - 1);
-  first_day = last_day - options->days + 1;
+  plan_init (&plan, options);
   rng_init (&rng, options->seed);
 
   /* A chunk is small, but the default 2 MB cache would still be spilled to the WAL. */
@@ -965,26 +966,27 @@ bs_history_seed_chunked (BcStore                 *store,
    * bs_history_seed_full()), so a first pass draws every day and keeps only the generator's
    * state at the start of each day (32 bytes a day). */
   states = g_new (Rng, options->days);
-  for (day = first_day; ok && day <= last_day; day++)
+  for (day = plan.first_day; ok && day <= plan.last_day; day++)
     {
-      if ((day - first_day) % 16 == 0 && g_cancellable_set_error_if_cancelled (cancellable, error))
+      if ((day - plan.first_day) % 16 == 0 &&
+          g_cancellable_set_error_if_cancelled (cancellable, error))
         ok = FALSE;
-      states[day - first_day] = rng;
-      g_array_unref (generate_day (&rng, day, scale, end, close_limit));
+      states[day - plan.first_day] = rng;
+      g_array_unref (generate_day (&rng, day, &plan));
     }
 
-  for (gint64 chunk_last = last_day; ok && chunk_last >= first_day;)
+  for (gint64 chunk_last = plan.last_day; ok && chunk_last >= plan.first_day;)
     {
-      gint64 chunk_first = MAX (first_day, chunk_last - (gint64) chunk_days + 1);
+      gint64 chunk_first = MAX (plan.first_day, chunk_last - (gint64) chunk_days + 1);
 
       if (g_cancellable_set_error_if_cancelled (cancellable, error))
         {
           ok = FALSE;
           break;
         }
-      rng = states[chunk_first - first_day];
-      if (!seed_chunk (&writer, &rng, options, chunk_first, chunk_last, scale, end, close_limit,
-                       chunk_first == first_day, cancellable, &n, &stats, error))
+      rng = states[chunk_first - plan.first_day];
+      if (!seed_chunk (&writer, &rng, options, &plan, chunk_first, chunk_last,
+                       chunk_first == plan.first_day, cancellable, &n, &stats, error))
         {
           ok = FALSE;
           break;
@@ -1007,7 +1009,7 @@ bs_history_seed_chunked (BcStore                 *store,
         {
           chunk_days = MIN (max_days, chunk_days * 2);
         }
-      if (options->pause_ms > 0 && chunk_last >= first_day)
+      if (options->pause_ms > 0 && chunk_last >= plan.first_day)
         pause_after_chunk (MAX ((gint64) options->pause_ms * 1000,
                                 MIN (stats.last_chunk_us, 110 * 1000)),
                            cancellable);
